@@ -1,0 +1,245 @@
+using System.Security.Cryptography;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AgentC2.AppHost.Infrastructure;
+
+internal static class LocalPostgresBuilderExtensions
+{
+    /// <summary>
+    /// Adds PostgreSQL as a local server process: loopback only, SCRAM password authentication,
+    /// data in <paramref name="stateDirectory"/>/postgres (initialised on first start, kept across restarts).
+    /// </summary>
+    public static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(this IDistributedApplicationBuilder builder, string name, string stateDirectory)
+    {
+        var installation = PostgresInstallation.Locate(builder.Configuration);
+        var layout = LocalPostgresLayout.Prepare(stateDirectory, installation);
+        var password = builder.AddParameter($"{name}-password", layout.ReadOrCreatePassword(), secret: true);
+
+        var (command, leadingArguments) = installation.Invocation("/bin/sh", layout.LauncherScript, installation.Tool("postgres"));
+        var resource = new LocalPostgresResource(name, command, layout.Root, password.Resource);
+
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, ct) =>
+            connectionString = await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (@event, ct) =>
+        {
+            var logger = @event.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource);
+            await layout.StopOrphanedServerAsync(logger, ct).ConfigureAwait(false);
+            await layout.InitializeDataDirectoryAsync(installation, await password.Resource.GetValueAsync(ct).ConfigureAwait(false) ?? string.Empty, logger, ct).ConfigureAwait(false);
+        });
+
+        builder.Eventing.Subscribe<ResourceReadyEvent>(resource, async (@event, ct) =>
+        {
+            var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
+            await using var connection = new NpgsqlConnection(connectionString + ";Database=postgres");
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            foreach (var database in builder.Resources.OfType<LocalPostgresDatabaseResource>().Where(d => d.Parent == resource))
+            {
+                await CreateDatabaseIfMissingAsync(connection, database.DatabaseName, ct).ConfigureAwait(false);
+                await notifications.PublishUpdateAsync(database, state => state with
+                {
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                }).ConfigureAwait(false);
+            }
+        });
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().AddNpgSql(
+            _ => (connectionString ?? throw new InvalidOperationException($"The connection string of '{name}' is not available yet.")) + ";Database=postgres",
+            name: healthCheckKey);
+
+        return builder.AddResource(resource)
+            .WithEndpoint(name: LocalPostgresResource.PrimaryEndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                foreach (var argument in leadingArguments)
+                {
+                    context.Args.Add(argument);
+                }
+
+                context.Args.Add("-D");
+                context.Args.Add(layout.DataDirectory);
+                context.Args.Add("-k");
+                context.Args.Add(layout.SocketDirectory);
+                context.Args.Add("-c");
+                context.Args.Add("listen_addresses=127.0.0.1");
+                context.Args.Add("-p");
+                context.Args.Add(resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+            })
+            .WithEnvironment(InfrastructureBuilderExtensions.ModeVariable, "local")
+            .WithIconName("DatabaseMultiple")
+            .WithHealthCheck(healthCheckKey);
+    }
+
+    /// <summary>Adds a database that is created on the server once the server is ready.</summary>
+    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(this IResourceBuilder<LocalPostgresResource> server, string name, string? databaseName = null)
+    {
+        var builder = server.ApplicationBuilder;
+        var database = new LocalPostgresDatabaseResource(name, databaseName ?? name, server.Resource);
+
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(database, async (_, ct) =>
+            connectionString = await database.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false));
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().AddNpgSql(
+            _ => connectionString ?? throw new InvalidOperationException($"The connection string of '{name}' is not available yet."),
+            name: healthCheckKey);
+
+        return builder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new("agentc2.database", database.DatabaseName)],
+            })
+            .WithIconName("Database")
+            .WithHealthCheck(healthCheckKey);
+    }
+
+    private static async Task CreateDatabaseIfMissingAsync(NpgsqlConnection connection, string databaseName, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.AddWithValue(databaseName);
+        if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        var quoted = "\"" + databaseName.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>The files of a local PostgreSQL server below the AppHost's state folder.</summary>
+internal sealed class LocalPostgresLayout
+{
+    private LocalPostgresLayout(string root, string passwordFile, string? owner)
+    {
+        Root = root;
+        PasswordFile = passwordFile;
+        Owner = owner;
+    }
+
+    public string Root { get; }
+
+    public string DataDirectory => Path.Combine(Root, "data");
+
+    public string SocketDirectory => Path.Combine(Root, "run");
+
+    public string LauncherScript => Path.Combine(Root, "run-postgres.sh");
+
+    private string PasswordFile { get; }
+
+    private string? Owner { get; }
+
+    public static LocalPostgresLayout Prepare(string stateDirectory, PostgresInstallation installation)
+    {
+        var layout = new LocalPostgresLayout(Path.Combine(stateDirectory, "postgres"), Path.Combine(stateDirectory, "postgres.password"), installation.RunAsUser);
+        Directory.CreateDirectory(layout.SocketDirectory);
+        File.WriteAllText(layout.LauncherScript, LauncherScriptText.Value);
+        UnixPermissions.Set(layout.LauncherScript, UnixPermissions.WorldReadableExecutable);
+        return layout;
+    }
+
+    /// <summary>The superuser password: generated once, kept beside (not inside) the data folder, readable by the AppHost's user only.</summary>
+    public string ReadOrCreatePassword()
+    {
+        if (File.Exists(PasswordFile))
+        {
+            return File.ReadAllText(PasswordFile).Trim();
+        }
+
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        File.WriteAllText(PasswordFile, password);
+        UnixPermissions.Set(PasswordFile, UnixPermissions.OwnerOnly);
+        return password;
+    }
+
+    public async Task InitializeDataDirectoryAsync(PostgresInstallation installation, string password, ILogger logger, CancellationToken cancellationToken)
+    {
+        await ChownAsync(cancellationToken).ConfigureAwait(false);
+        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            return;
+        }
+
+        InfrastructureLog.InitializingDataDirectory(logger, DataDirectory);
+        var passwordFile = Path.Combine(Root, ".initdb-password");
+        await File.WriteAllTextAsync(passwordFile, password, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ChownAsync(cancellationToken).ConfigureAwait(false);
+            var (command, arguments) = installation.Invocation(installation.Tool("initdb"),
+                "-D", DataDirectory, "-U", LocalPostgresResource.UserName, "--pwfile", passwordFile,
+                "--auth", "scram-sha-256", "--encoding", "UTF8", "--no-locale", "--no-instructions");
+            var result = await ProcessRunner.RunAsync(command, arguments, cancellationToken).ConfigureAwait(false);
+            InfrastructureLog.InitdbOutput(logger, result.Output);
+            if (result.ExitCode != 0)
+            {
+                throw new InfrastructureException($"initdb failed with exit code {result.ExitCode}; its output is in this resource's console log.");
+            }
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+    }
+
+    /// <summary>
+    /// A server left running by an AppHost that was killed holds the data folder's lock; stop it
+    /// (fast shutdown) so this start can take the folder over.
+    /// </summary>
+    public async Task StopOrphanedServerAsync(ILogger logger, CancellationToken cancellationToken)
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) || !IsPostgres(pid))
+        {
+            return;
+        }
+
+        InfrastructureLog.StoppingOrphan(logger, pid, DataDirectory);
+        await ProcessRunner.RunAsync("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (IsPostgres(pid))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsPostgres(int pid)
+    {
+        var comm = $"/proc/{pid}/comm";
+        return File.Exists(comm) && File.ReadAllText(comm).Trim().StartsWith("postgres", StringComparison.Ordinal);
+    }
+
+    private async Task ChownAsync(CancellationToken cancellationToken)
+    {
+        if (Owner is null)
+        {
+            return;
+        }
+
+        var result = await ProcessRunner.RunAsync("chown", ["-R", $"{Owner}:{Owner}", Root], cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new InfrastructureException($"chown of {Root} to '{Owner}' failed: {result.Output.Trim()}");
+        }
+    }
+
+    private static readonly Lazy<string> LauncherScriptText = new(() =>
+    {
+        using var stream = typeof(LocalPostgresLayout).Assembly.GetManifestResourceStream("AgentC2.AppHost.Infrastructure.run-postgres.sh")
+            ?? throw new InvalidOperationException("The PostgreSQL launcher script is not embedded in the AppHost.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+}

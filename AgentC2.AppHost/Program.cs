@@ -1,0 +1,38 @@
+using AgentC2;
+using AgentC2.AppHost.Infrastructure;
+
+try
+{
+    var builder = DistributedApplication.CreateBuilder(args);
+
+    // Infrastructure first: PostgreSQL (system of record and run queue) and Redis.
+    var infrastructure = builder.AddAgentC2Infrastructure();
+    var database = infrastructure.Database;
+    var redis = infrastructure.Redis;
+
+    // The public API, the step executor and the MCP pool.
+    var agent = builder.AddProject<Projects.AgentC2_Agent>(ResourceNames.Agent)
+        .WithReference(database).WaitFor(database)
+        .WithReference(redis).WaitFor(redis)
+        .WithExternalHttpEndpoints();
+
+    // Drains the run queue and drives async runs through the agent's step endpoint.
+    builder.AddProject<Projects.AgentC2_Worker>(ResourceNames.Worker)
+        .WithReference(database).WaitFor(database)
+        .WithReference(redis).WaitFor(redis)
+        .WithReference(agent).WaitFor(agent);
+
+    // The operator console.
+    builder.AddProject<Projects.AgentC2_Frontend>(ResourceNames.Frontend)
+        .WithReference(redis).WaitFor(redis)
+        .WithReference(agent).WaitFor(agent)
+        .WithExternalHttpEndpoints();
+
+    builder.Build().Run();
+    return 0;
+}
+catch (InfrastructureException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

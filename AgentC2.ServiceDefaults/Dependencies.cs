@@ -1,0 +1,58 @@
+using AgentC2;
+using Microsoft.Extensions.Configuration;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// PostgreSQL and Redis clients from the connection strings the AppHost (or the deployment) provides.
+/// In Production a missing connection string stops start-up; elsewhere the dependency is left out
+/// and its health check reports Skipped.
+/// </summary>
+public static class DependencyExtensions
+{
+    public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        if (IsConfigured(builder, ResourceNames.Database))
+        {
+            // The service's own /api/health check replaces the client's built-in one.
+            builder.AddNpgsqlDataSource(ResourceNames.Database, settings => settings.DisableHealthChecks = true);
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddAgentC2Redis<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        if (IsConfigured(builder, ResourceNames.Redis))
+        {
+            builder.AddRedisClient(ResourceNames.Redis, settings => settings.DisableHealthChecks = true, options =>
+            {
+                // Start and keep running while Redis is away; fail commands at once instead of
+                // queueing them, so callers can fail open and health reports the outage quickly.
+                options.AbortOnConnectFail = false;
+                options.BacklogPolicy = BacklogPolicy.FailFast;
+                options.ConnectTimeout = 2_000;
+                options.SyncTimeout = 2_000;
+                options.AsyncTimeout = 2_000;
+            });
+        }
+
+        return builder;
+    }
+
+    private static bool IsConfigured(IHostApplicationBuilder builder, string name)
+    {
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name)))
+        {
+            return true;
+        }
+
+        return builder.Environment.IsProduction()
+            ? throw new InvalidOperationException(
+                $"{builder.Environment.ApplicationName} cannot start in Production without ConnectionStrings:{name}: set the environment variable ConnectionStrings__{name}.")
+            : false;
+    }
+}

@@ -1,0 +1,62 @@
+using AgentC2.ServiceDefaults.Health;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace AgentC2.ServiceDefaults.Telemetry;
+
+internal static class TelemetryExtensions
+{
+    public const string MetricsPath = "/api/metrics";
+
+    /// <summary>Meters and activity sources of AgentC2's own code all start with this prefix.</summary>
+    public const string InstrumentationPrefix = "AgentC2.";
+
+    /// <summary>
+    /// Traces, metrics and logs through OpenTelemetry: OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
+    /// (the Aspire dashboard in run mode), and metrics in Prometheus text at <see cref="MetricsPath"/> always.
+    /// </summary>
+    public static void AddAgentC2Telemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddSingleton<ProcessMetrics>();
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(InstrumentationPrefix + "*")
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(InstrumentationPrefix + "*")
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbeOrScrape(context.Request.Path))
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+    }
+
+    public static void MapMetricsEndpoint(this WebApplication app)
+    {
+        // Creating the process metrics registers their observable gauges with the meter.
+        app.Services.GetRequiredService<ProcessMetrics>();
+        app.MapPrometheusScrapingEndpoint(MetricsPath).DisableRateLimiting().AllowAnonymous();
+    }
+
+    private static bool IsProbeOrScrape(PathString path) =>
+        path.StartsWithSegments(HealthEndpoints.HealthPath) || path.StartsWithSegments(MetricsPath);
+}
