@@ -45,8 +45,8 @@ public static class InfrastructureBuilderExtensions
 
     private static AgentC2Infrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder)
     {
-        var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume();
-        var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume();
+        var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume("agentc2-postgres-data");
+        var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("agentc2-redis-data");
         if (builder.ExecutionContext.IsRunMode)
         {
             postgres.WithEnvironment(ModeVariable, "containers");

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentC2.Tests.Fixtures;
+
+/// <summary>
+/// The whole AgentC2 application (PostgreSQL and Redis as local processes, agent, worker, frontend)
+/// started once for every integration test, with its state in a temporary folder.
+/// </summary>
+public sealed class AppHostFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>Every resource of the model, in the order the AppHost declares them.</summary>
+    public static readonly string[] ResourceNames =
+    [
+        AgentC2.ResourceNames.Postgres, AgentC2.ResourceNames.Database, AgentC2.ResourceNames.Redis,
+        AgentC2.ResourceNames.Agent, AgentC2.ResourceNames.Worker, AgentC2.ResourceNames.Frontend,
+    ];
+
+    public static readonly string[] ServiceNames = [AgentC2.ResourceNames.Agent, AgentC2.ResourceNames.Worker, AgentC2.ResourceNames.Frontend];
+
+    private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("agentc2-tests-");
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AgentC2_AppHost>(
+            ["--AgentC2:Infrastructure=local", $"--AgentC2:StateDirectory={_state.FullName}"]);
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            // Nothing listens for OTLP in tests; without an endpoint the services skip the exporter
+            // (and its 10 s flush at shutdown).
+            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
+        // The worker writes JSON logs, and logs each request, so tests can check the format and trace ids.
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == AgentC2.ResourceNames.Worker))
+            // Aspire asks run-mode services for the simple formatter under this exact key; override that key.
+            .WithEnvironment("LOGGING__CONSOLE__FORMATTERNAME", "json")
+            .WithEnvironment("Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
+
+        App = await builder.BuildAsync().WaitAsync(StartTimeout);
+        await App.StartAsync().WaitAsync(StartTimeout);
+        await Task.WhenAll(ResourceNames.Select(name => App.ResourceNotifications.WaitForResourceHealthyAsync(name))).WaitAsync(StartTimeout);
+    }
+
+    public HttpClient CreateClient(string service) => App.CreateHttpClient(service, "http");
+
+    /// <summary>Runs a resource command (<c>stop</c>, <c>start</c>) and fails the test if it does not succeed.</summary>
+    public async Task ExecuteCommandAsync(string resourceName, string command)
+    {
+        var resource = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resource, command);
+        Assert.True(result.Success, $"'{command}' on {resourceName} failed: {result.Message}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        try
+        {
+            _state.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A server still shutting down may hold a file for a moment; the folder is temporary.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppHostCollection : ICollectionFixture<AppHostFixture>
+{
+    public const string Name = "AgentC2 application";
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using AgentC2.Tests.Fixtures;
+
+namespace AgentC2.Tests.Foundation;
+
+/// <summary>
+/// Stops Redis and PostgreSQL under the running services. These tests share the application's
+/// collection, so no other test runs meanwhile, and each restores what it stopped.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class OutageTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Redis_down_makes_health_503_but_not_live_or_ready_and_recovers_without_restarts()
+    {
+        using var agent = fixture.CreateClient(AgentC2.ResourceNames.Agent);
+        await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StopCommand);
+        try
+        {
+            var health = await Eventually.MatchAsync(ct => ProbeResult.GetAsync(agent, "/api/health", ct),
+                probe => probe.Status == HttpStatusCode.ServiceUnavailable, Bound, "agent /api/health turning 503");
+            Assert.Equal("Unhealthy", health.CheckStatus("redis"));
+            Assert.Equal("Healthy", health.CheckStatus("database"));
+            Assert.Equal(HttpStatusCode.OK, (await ProbeResult.GetAsync(agent, "/api/health/live")).Status);
+            Assert.Equal(HttpStatusCode.OK, (await ProbeResult.GetAsync(agent, "/api/health/ready")).Status);
+        }
+        finally
+        {
+            await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StartCommand);
+        }
+
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Redis).WaitAsync(Bound);
+        foreach (var service in AppHostFixture.ServiceNames)
+        {
+            using var client = fixture.CreateClient(service);
+            var recovered = await Eventually.MatchAsync(ct => ProbeResult.GetAsync(client, "/api/health", ct),
+                probe => probe.Status == HttpStatusCode.OK, Bound, $"{service} /api/health recovering");
+            Assert.Equal("Healthy", recovered.CheckStatus("redis"));
+        }
+    }
+
+    [Fact]
+    public async Task Postgres_down_makes_ready_503_and_recovers_without_restarts()
+    {
+        using var agent = fixture.CreateClient(AgentC2.ResourceNames.Agent);
+        using var worker = fixture.CreateClient(AgentC2.ResourceNames.Worker);
+        await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Postgres, KnownResourceCommands.StopCommand);
+        try
+        {
+            foreach (var client in new[] { agent, worker })
+            {
+                var ready = await Eventually.MatchAsync(ct => ProbeResult.GetAsync(client, "/api/health/ready", ct),
+                    probe => probe.Status == HttpStatusCode.ServiceUnavailable, Bound, "/api/health/ready turning 503");
+                Assert.Equal("Unhealthy", ready.CheckStatus("database"));
+                Assert.Equal(HttpStatusCode.OK, (await ProbeResult.GetAsync(client, "/api/health/live")).Status);
+            }
+        }
+        finally
+        {
+            await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Postgres, KnownResourceCommands.StartCommand);
+        }
+
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Postgres).WaitAsync(Bound);
+        foreach (var client in new[] { agent, worker })
+        {
+            var ready = await Eventually.MatchAsync(ct => ProbeResult.GetAsync(client, "/api/health/ready", ct),
+                probe => probe.Status == HttpStatusCode.OK, Bound, "/api/health/ready recovering");
+            Assert.Equal("Healthy", ready.CheckStatus("database"));
+        }
+    }
+}
