@@ -16,16 +16,17 @@ try
         .WithReference(redis).WaitFor(redis)
         .WithExternalHttpEndpoints();
 
-    // Drains the run queue and drives async runs through the agent's step endpoint.
+    // Drains the run queue and drives async runs through the agent's step endpoint. It starts beside
+    // the agent rather than after it: reaching the agent is retried, as it must be in production.
     builder.AddProject<Projects.AgentC2_Worker>(ResourceNames.Worker)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
-        .WithReference(agent).WaitFor(agent);
+        .WithReference(agent);
 
-    // The operator console.
+    // The operator console (it says so when the agent API is not reachable yet).
     builder.AddProject<Projects.AgentC2_Frontend>(ResourceNames.Frontend)
         .WithReference(redis).WaitFor(redis)
-        .WithReference(agent).WaitFor(agent)
+        .WithReference(agent)
         .WithExternalHttpEndpoints();
 
     builder.Build().Run();

@@ -6,15 +6,15 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// PostgreSQL and Redis clients from the connection strings the AppHost (or the deployment) provides.
-/// In Production a missing connection string stops start-up; elsewhere the dependency is left out
-/// and its health check reports Skipped.
+/// In Production (or when <c>required</c>) a missing connection string stops start-up; elsewhere the
+/// dependency is left out and its health check reports Skipped.
 /// </summary>
 public static class DependencyExtensions
 {
-    public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder)
+    public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder, bool required = false)
         where TBuilder : IHostApplicationBuilder
     {
-        if (IsConfigured(builder, ResourceNames.Database))
+        if (IsConfigured(builder, ResourceNames.Database, required))
         {
             // The service's own /api/health check replaces the client's built-in one.
             builder.AddNpgsqlDataSource(ResourceNames.Database, settings => settings.DisableHealthChecks = true);
@@ -26,7 +26,7 @@ public static class DependencyExtensions
     public static TBuilder AddAgentC2Redis<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
-        if (IsConfigured(builder, ResourceNames.Redis))
+        if (IsConfigured(builder, ResourceNames.Redis, required: false))
         {
             builder.AddRedisClient(ResourceNames.Redis, settings => settings.DisableHealthChecks = true, options =>
             {
@@ -43,16 +43,22 @@ public static class DependencyExtensions
         return builder;
     }
 
-    private static bool IsConfigured(IHostApplicationBuilder builder, string name)
+    private static bool IsConfigured(IHostApplicationBuilder builder, string name, bool required)
     {
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name)))
         {
             return true;
         }
 
-        return builder.Environment.IsProduction()
+        if (builder.Environment.IsProduction())
+        {
+            throw new InvalidOperationException(
+                $"{builder.Environment.ApplicationName} cannot start in Production without ConnectionStrings:{name}: set the environment variable ConnectionStrings__{name}.");
+        }
+
+        return required
             ? throw new InvalidOperationException(
-                $"{builder.Environment.ApplicationName} cannot start in Production without ConnectionStrings:{name}: set the environment variable ConnectionStrings__{name}.")
+                $"{builder.Environment.ApplicationName} cannot start without ConnectionStrings:{name}: set the environment variable ConnectionStrings__{name}, or run it through the AppHost.")
             : false;
     }
 }

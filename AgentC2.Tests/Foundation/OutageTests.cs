@@ -1,5 +1,6 @@
 using System.Net;
 using AgentC2.Tests.Fixtures;
+using Npgsql;
 
 namespace AgentC2.Tests.Foundation;
 
@@ -42,10 +43,15 @@ public sealed class OutageTests(AppHostFixture fixture)
     }
 
     [Fact]
-    public async Task Postgres_down_makes_ready_503_and_recovers_without_restarts()
+    public async Task Postgres_down_makes_ready_503_and_recovers_without_restarts_keeping_its_data()
     {
         using var agent = fixture.CreateClient(AgentC2.ResourceNames.Agent);
         using var worker = fixture.CreateClient(AgentC2.ResourceNames.Worker);
+        var connectionString = await fixture.App.GetConnectionStringAsync(AgentC2.ResourceNames.Database);
+        var marker = Guid.NewGuid().ToString("N");
+        await ExecuteSqlAsync(connectionString!, "CREATE TABLE IF NOT EXISTS outage_marker (id text PRIMARY KEY)");
+        await ExecuteSqlAsync(connectionString!, $"INSERT INTO outage_marker VALUES ('{marker}')");
+
         await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Postgres, KnownResourceCommands.StopCommand);
         try
         {
@@ -69,5 +75,16 @@ public sealed class OutageTests(AppHostFixture fixture)
                 probe => probe.Status == HttpStatusCode.OK, Bound, "/api/health/ready recovering");
             Assert.Equal("Healthy", ready.CheckStatus("database"));
         }
+
+        // The data folder outlives the server process.
+        Assert.Equal(1L, await ExecuteSqlAsync(connectionString!, $"SELECT count(*) FROM outage_marker WHERE id = '{marker}'"));
+    }
+
+    private static async Task<object?> ExecuteSqlAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 }

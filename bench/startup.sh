@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Start-up and test-suite wall times, each as min/median/max over N runs (default 3), with a
+# baseline measured in the same run so the ratios survive a noisy machine:
+#   - app start: `dotnet run --no-build` of the AppHost until agent, worker and frontend all answer
+#     /api/health with every check Healthy (which needs PostgreSQL, the database and Redis up);
+#     baseline: one bare service (the worker, no dependencies) under `dotnet run` until /api/health/live.
+#   - test suite: `dotnet test` of the whole suite; baseline: the unit tests alone (no AppHost).
+# Usage: bench/startup.sh [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-3}"
+state="$(mktemp -d)"
+trap 'rm -rf "$state"' EXIT
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+stats() { sort -n | awk '{ v[NR] = $1 } END { printf "min %.1f s  median %.1f s  max %.1f s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+all_healthy() {
+  for port in 5180 5280 5380; do
+    body=$(curl -s -m 2 "http://localhost:$port/api/health") || return 1
+    echo "$body" | grep -q '"status":"Healthy"' || return 1
+    echo "$body" | grep -q '"Unhealthy"\|"Degraded"' && return 1
+  done
+  return 0
+}
+
+wait_until() { # timeout-seconds command...
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out waiting for: $*" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
+resources_gone() { ! pgrep -f "redis-server 127.0.0.1|bin/postgres -D $state|AgentC2\.(Agent|Worker|Frontend)\.(csproj|dll)|bin/Debug/net10.0/AgentC2\." >/dev/null; }
+
+stop_tree() { # pid
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  # DCP tears the resources down for a few seconds after the AppHost exits.
+  wait_until 60 resources_gone
+}
+
+for port in 5180 5280 5380 15080; do
+  if curl -s -m 1 "http://localhost:$port" >/dev/null 2>&1; then echo "port $port is in use: stop the running AgentC2 first" >&2; exit 1; fi
+done
+
+./scripts/setup.sh
+dotnet build AgentC2.sln -v quiet -nologo >/dev/null
+
+app_times=(); base_times=()
+first_start=""
+for i in $(seq 0 "$runs"); do
+  start=$(now)
+  AgentC2__Infrastructure=local AgentC2__StateDirectory="$state" dotnet run --project AgentC2.AppHost --no-build >"$state.log" 2>&1 &
+  pid=$!
+  wait_until 180 all_healthy
+  elapsed=$(calc "$(now) - $start")
+  stop_tree "$pid"
+  if [ "$i" -eq 0 ]; then first_start=$elapsed; continue; fi   # run 0 initialises the data folder
+  app_times+=("$elapsed")
+
+  start=$(now)
+  ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:5280 dotnet run --project AgentC2.Worker --no-build --no-launch-profile >/dev/null 2>&1 &
+  pid=$!
+  wait_until 60 curl -sf -m 1 http://127.0.0.1:5280/api/health/live -o /dev/null
+  base_times+=("$(calc "$(now) - $start")")
+  stop_tree "$pid"
+done
+
+suite_times=(); unit_times=()
+for i in $(seq 1 "$runs"); do
+  start=$(now); dotnet test AgentC2.sln --no-build >/dev/null 2>&1 || { echo "the test suite failed" >&2; exit 1; }
+  suite_times+=("$(calc "$(now) - $start")")
+  start=$(now); dotnet test AgentC2.sln --no-build --filter "FullyQualifiedName~AgentC2.Tests.ServiceDefaults|FullyQualifiedName~AgentC2.Tests.AppHost" >/dev/null 2>&1
+  unit_times+=("$(calc "$(now) - $start")")
+done
+
+app_median=$(printf '%s\n' "${app_times[@]}" | median); base_median=$(printf '%s\n' "${base_times[@]}" | median)
+suite_median=$(printf '%s\n' "${suite_times[@]}" | median); unit_median=$(printf '%s\n' "${unit_times[@]}" | median)
+echo "AgentC2 start-up and test-suite benchmark ($runs runs, $(nproc) cores)"
+printf 'first start (initdb)            %.1f s\n' "$first_start"
+echo "app start to all healthy         $(printf '%s\n' "${app_times[@]}" | stats)"
+echo "  baseline: one bare service     $(printf '%s\n' "${base_times[@]}" | stats)"
+printf '  ratio (medians)                %.2f x\n' "$(calc "$app_median / $base_median")"
+echo "test suite wall time             $(printf '%s\n' "${suite_times[@]}" | stats)"
+echo "  baseline: unit tests only      $(printf '%s\n' "${unit_times[@]}" | stats)"
+printf '  ratio (medians)                %.2f x\n' "$(calc "$suite_median / $unit_median")"
