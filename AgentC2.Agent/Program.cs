@@ -1,14 +1,21 @@
+using AgentC2.Agent;
+using AgentC2.Agent.Errors;
+using AgentC2.Agent.RateLimiting;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddAgentC2Database();
-builder.AddAgentC2Redis();
+builder.AddAgentServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseApiErrorHandling();
+app.UseAuthentication();
+app.UseRateLimiter();
+app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapAgentApis();
+app.WarnWhenLimitsAreLocal();
 
 app.Run();

@@ -1,4 +1,5 @@
 using AgentC2;
+using AgentC2.AppHost;
 using AgentC2.AppHost.Infrastructure;
 
 try
@@ -14,7 +15,9 @@ try
     var agent = builder.AddProject<Projects.AgentC2_Agent>(ResourceNames.Agent)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
-        .WithExternalHttpEndpoints();
+        .WithReplicas(2)
+        .WithExternalHttpEndpoints()
+        .WithAgentC2Secrets();
 
     // Drains the run queue and drives async runs through the agent's step endpoint. It starts beside
     // the agent rather than after it: reaching the agent is retried, as it must be in production.

@@ -27,8 +27,8 @@ internal sealed class DatabaseHealthCheck(IServiceProvider services, IOptionsMon
         }
         catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            // A failed connection may sit in the pool; clearing it makes recovery immediate once the server is back.
-            NpgsqlConnection.ClearAllPools();
+            // Pooled connections do not survive a server restart; dropping them makes recovery immediate once it is back.
+            dataSource.Clear();
             return HealthCheckResult.Unhealthy($"PostgreSQL did not answer SELECT 1: {DependencyFailure.Reason(exception)}");
         }
     }

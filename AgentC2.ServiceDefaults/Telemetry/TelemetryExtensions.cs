@@ -37,7 +37,8 @@ internal static class TelemetryExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(InstrumentationPrefix + "*")
-                .AddPrometheusExporter())
+                // Every scrape sees current values (tests and drills read metrics right after acting).
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(InstrumentationPrefix + "*")

@@ -19,14 +19,26 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public static readonly string[] ServiceNames = [AgentC2.ResourceNames.Agent, AgentC2.ResourceNames.Worker, AgentC2.ResourceNames.Frontend];
 
+    /// <summary>An organization whose rate limit the fixture lowers, for the rate-limit tests.</summary>
+    public const string RateLimitedOrganization = "rate-limited";
+    public const int RateLimitedPermits = 10;
+
     private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("agentc2-tests-");
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>The key of the demo organization the AppHost seeds.</summary>
+    public string DemoApiKey { get; } = "demo-" + Guid.NewGuid().ToString("N");
+
+    public string OperatorApiKey { get; } = "operator-" + Guid.NewGuid().ToString("N");
+
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AgentC2_AppHost>(
-            ["--AgentC2:Infrastructure=local", $"--AgentC2:StateDirectory={_state.FullName}"]);
+            [
+                "--AgentC2:Infrastructure=local", $"--AgentC2:StateDirectory={_state.FullName}",
+                $"--Parameters:demo-api-key={DemoApiKey}", $"--Parameters:operator-api-key={OperatorApiKey}",
+            ]);
 
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
@@ -41,6 +53,10 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("LOGGING__CONSOLE__FORMATTERNAME", "json")
             .WithEnvironment("Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
 
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == AgentC2.ResourceNames.Agent))
+            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__PermitLimit", RateLimitedPermits.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__Window", "00:05:00");
+
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
         await Task.WhenAll(ResourceNames.Select(name => App.ResourceNotifications.WaitForResourceHealthyAsync(name))).WaitAsync(StartTimeout);
@@ -48,6 +64,35 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public HttpClient CreateClient(string service) => App.CreateHttpClient(service, "http");
 
+    /// <summary>A client of the agent API that presents <paramref name="apiKey"/>.</summary>
+    public HttpClient CreateApiClient(string apiKey)
+    {
+        var client = CreateClient(AgentC2.ResourceNames.Agent);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    /// <summary>The base address of each running replica of a service (not the shared proxy).</summary>
+    public async Task<IReadOnlyList<Uri>> ReplicaAddressesAsync(string service)
+    {
+        var addresses = new List<Uri>();
+        await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync())
+        {
+            if (resourceEvent.Resource.Name == service && resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
+                && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
+                && !addresses.Contains(new Uri(urls.Split(';')[0])))
+            {
+                addresses.Add(new Uri(urls.Split(';')[0]));
+            }
+
+            if (addresses.Count == App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount())
+            {
+                return addresses;
+            }
+        }
+
+        return addresses;
+    }
     /// <summary>Runs a resource command (<c>stop</c>, <c>start</c>) and fails the test if it does not succeed.</summary>
     public async Task ExecuteCommandAsync(string resourceName, string command)
     {

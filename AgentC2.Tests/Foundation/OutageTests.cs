@@ -76,13 +76,29 @@ public sealed class OutageTests(AppHostFixture fixture)
             Assert.Equal("Healthy", ready.CheckStatus("database"));
         }
 
+        // The API itself recovers on every replica (a request on a connection that died with the server is a 503, never a 500).
+        foreach (var replica in await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(Bound))
+        {
+            using var api = new HttpClient { BaseAddress = replica };
+            api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.DemoApiKey);
+            var seen = new List<HttpStatusCode>();
+            await Eventually.MatchAsync(async ct =>
+            {
+                using var response = await api.GetAsync("/api/agents", ct);
+                seen.Add(response.StatusCode);
+                return response.StatusCode;
+            }, status => status == HttpStatusCode.OK, Bound, $"the agent API on {replica} recovering");
+            Assert.All(seen, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"unexpected {(int)status}"));
+        }
+
         // The data folder outlives the server process.
         Assert.Equal(1L, await ExecuteSqlAsync(connectionString!, $"SELECT count(*) FROM outage_marker WHERE id = '{marker}'"));
     }
 
     private static async Task<object?> ExecuteSqlAsync(string connectionString, string sql)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        // No pooling: a pooled connection would not survive the server's restart.
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync();

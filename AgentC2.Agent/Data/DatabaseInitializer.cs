@@ -1,0 +1,112 @@
+using AgentC2.Agent.Tenancy;
+using DbUp;
+using DbUp.Engine.Output;
+using Npgsql;
+
+namespace AgentC2.Agent.Data;
+
+/// <summary>
+/// Brings the schema up to date before the agent serves requests: DbUp applies the embedded
+/// <c>Data/Migrations/*.sql</c> scripts in order, under a PostgreSQL advisory lock so that replicas
+/// starting together migrate one at a time. Then it seeds the demo organization when configured.
+/// </summary>
+internal sealed partial class DatabaseInitializer(
+    IConfiguration configuration,
+    NpgsqlDataSource dataSource,
+    DemoOrganizationSeeder demoSeeder,
+    TimeProvider time,
+    ILogger<DatabaseInitializer> logger) : IHostedService
+{
+    // "AgentC2" in ASCII: the advisory lock every replica takes around migrations.
+    private const long MigrationLockKey = 0x41_67_65_6E_74_43_32;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartTimeout);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await MigrateAsync(deadline.Token);
+                await demoSeeder.SeedAsync(deadline.Token);
+                return;
+            }
+            catch (NpgsqlException exception) when (!deadline.IsCancellationRequested)
+            {
+                LogDatabaseUnavailable(logger, attempt, exception.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), time, deadline.Token);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection))
+        {
+            take.Parameters.AddWithValue(MigrationLockKey);
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            var upgrader = DeployChanges.To
+                .PostgresqlDatabase(configuration.GetConnectionString(ResourceNames.Database))
+                .WithScriptsEmbeddedInAssembly(typeof(DatabaseInitializer).Assembly, name => name.Contains(".Data.Migrations.", StringComparison.Ordinal))
+                .WithTransactionPerScript()
+                .LogTo(new DbUpLog(logger))
+                .Build();
+            var result = upgrader.PerformUpgrade();
+            if (!result.Successful)
+            {
+                throw new InvalidOperationException($"Database migration {result.ErrorScript?.Name} failed: {result.Error.Message}", result.Error);
+            }
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+            release.Parameters.AddWithValue(MigrationLockKey);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is not reachable yet (attempt {Attempt}): {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, int attempt, string reason);
+
+    private sealed partial class DbUpLog(ILogger logger) : IUpgradeLog
+    {
+        public void LogTrace(string format, params object[] args) { }
+
+        public void LogDebug(string format, params object[] args) { }
+
+        public void LogInformation(string format, params object[] args)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var message = Format(format, args);
+                LogMigration(logger, message);
+            }
+        }
+
+        public void LogWarning(string format, params object[] args) => LogMigrationWarning(logger, Format(format, args));
+
+        public void LogError(string format, params object[] args) => LogMigrationError(logger, Format(format, args));
+
+        public void LogError(Exception ex, string format, params object[] args) => LogError(format, args);
+
+        private static string Format(string format, object[] args) => string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Migrations: {Message}")]
+        private static partial void LogMigration(ILogger logger, string message);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Migrations: {Message}")]
+        private static partial void LogMigrationWarning(ILogger logger, string message);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Migrations: {Message}")]
+        private static partial void LogMigrationError(ILogger logger, string message);
+    }
+}

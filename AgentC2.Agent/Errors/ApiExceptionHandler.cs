@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace AgentC2.Agent.Errors;
+
+/// <summary>
+/// Turns exceptions into problem+json: malformed requests keep their 4xx status with a short,
+/// safe detail; an unreachable database is a 503 with <c>Retry-After</c>; anything else is a 500
+/// without internals. Never a stack trace.
+/// </summary>
+internal sealed partial class ApiExceptionHandler(IProblemDetailsService problemDetails, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    private const int RetryAfterSeconds = 5;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", DescribeBadRequest(bad)),
+            _ when IsDatabaseUnavailable(exception) && !httpContext.RequestAborted.IsCancellationRequested =>
+                (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is not reachable right now; nothing was changed. Retry later."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly; the trace id identifies it in the service's logs."),
+        };
+
+        if (status >= 500)
+        {
+            LogFailure(logger, status, exception);
+        }
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // The pool may hold connections that died with the server; the next request should get a fresh one.
+            httpContext.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = Problems.TypeFor(status) },
+        });
+    }
+
+    /// <summary>
+    /// The database could not be reached or is going away (connection failures, timeouts, shutdown,
+    /// too many connections) — not an error in a statement, which is a bug and stays a 500.
+    /// </summary>
+    private static bool IsDatabaseUnavailable(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)
+            || postgres.SqlState.StartsWith("53", StringComparison.Ordinal),
+        NpgsqlException => true,
+        TimeoutException => true,
+        _ => false,
+    };
+
+    private static string DescribeBadRequest(BadHttpRequestException exception) => exception.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "The request body is larger than this endpoint accepts.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the request body as application/json.",
+        _ when exception.InnerException is JsonException json => DescribeJson(json),
+        _ => "The request could not be read.",
+    };
+
+    private static string DescribeJson(JsonException exception)
+    {
+        var path = string.IsNullOrEmpty(exception.Path) ? "the body" : exception.Path;
+        return exception.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? $"Unknown field at {path}: remove it (fields are camelCase)."
+            : exception.Message.Contains("could not be converted", StringComparison.Ordinal)
+                ? $"Wrong type at {path}."
+                : $"The request body is not valid JSON (at {path}).";
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request failed with {Status}")]
+    private static partial void LogFailure(ILogger logger, int status, Exception exception);
+}

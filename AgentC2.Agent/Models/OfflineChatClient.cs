@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+
+namespace AgentC2.Agent.Models;
+
+/// <summary>
+/// The built-in model: deterministic, offline, used by default, by tests, demos and benchmarks.
+/// <list type="bullet">
+/// <item>A run takes <see cref="OfflineModelOptions.StepsPerRun"/> model calls, or <c>#steps=N</c> from the user's input.</item>
+/// <item>Until the last call it requests a tool: <c>#tool=name</c> from the input, else <c>think</c>, else the first tool offered;
+/// with no tool offered it answers at once.</item>
+/// <item>The final answer quotes the input and the tool results; token counts are <see cref="TokenEstimator"/> estimates.</item>
+/// <item>Summarisation requests (see <see cref="ContextCompactor"/>) get a digest of the text they carry.</item>
+/// </list>
+/// </summary>
+internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions options, TimeProvider time) : IChatClient
+{
+    public const string TaskProperty = "agentc2.task";
+    public const string SummarizeTask = "summarize";
+
+    /// <summary>The run's step number, set by the step executor (compaction may hide earlier model turns from the history).</summary>
+    public const string StepProperty = "agentc2.step";
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default)
+    {
+        var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        if (options.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(options.Latency, time, cancellationToken);
+        }
+
+        var reply = IsSummarization(chatOptions) ? Summarize(conversation) : Answer(conversation, chatOptions);
+        return new ChatResponse(reply)
+        {
+            ModelId = $"agentc2-offline-{tier}",
+            FinishReason = reply.Contents.OfType<FunctionCallContent>().Any() ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
+            Usage = new UsageDetails
+            {
+                InputTokenCount = TokenEstimator.Estimate(conversation),
+                OutputTokenCount = TokenEstimator.Estimate(reply),
+                TotalTokenCount = TokenEstimator.Estimate(conversation) + TokenEstimator.Estimate(reply),
+            },
+        };
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, chatOptions, cancellationToken);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+
+    public void Dispose()
+    {
+    }
+
+    private ChatMessage Answer(IReadOnlyList<ChatMessage> conversation, ChatOptions? chatOptions)
+    {
+        var input = conversation.FirstOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
+        var call = chatOptions?.AdditionalProperties?.TryGetValue(StepProperty, out var step) == true && step is int number
+            ? number
+            : conversation.Count(m => m.Role == ChatRole.Assistant) + 1;
+        var steps = Directive(StepsDirective(), input) is { } requested && int.TryParse(requested, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : options.StepsPerRun;
+
+        if (call < steps && ChooseTool(chatOptions, Directive(ToolDirective(), input)) is { } tool)
+        {
+            var arguments = new Dictionary<string, object?> { [FirstParameter(tool) ?? "input"] = $"step {call} of {steps}" };
+            return new ChatMessage(ChatRole.Assistant, [new FunctionCallContent($"call_{call}", tool.Name, arguments)]);
+        }
+
+        var results = conversation.SelectMany(m => m.Contents.OfType<FunctionResultContent>()).Select(r => r.Result?.ToString()).ToList();
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Offline {tier} model: completed \"{Truncate(input, 200)}\" in {call} step(s).");
+        if (results.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" Last tool result: {Truncate(results[^1] ?? string.Empty, 200)}");
+        }
+
+        return new ChatMessage(ChatRole.Assistant, text.ToString());
+    }
+
+    private static ChatMessage Summarize(IReadOnlyList<ChatMessage> conversation)
+    {
+        var source = string.Join(' ', conversation.Where(m => m.Role == ChatRole.User).Select(m => m.Text));
+        var sentences = source.Split(['\n', '.'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var digest = string.Join("; ", sentences.Take(8).Select(s => Truncate(s, 60)));
+        return new ChatMessage(ChatRole.Assistant, $"Summary ({sentences.Length} points): {digest}");
+    }
+
+    private static bool IsSummarization(ChatOptions? chatOptions) =>
+        chatOptions?.AdditionalProperties?.TryGetValue(TaskProperty, out var task) == true && Equals(task, SummarizeTask);
+
+    private static AIFunctionDeclaration? ChooseTool(ChatOptions? chatOptions, string? requested)
+    {
+        var tools = chatOptions?.Tools?.OfType<AIFunctionDeclaration>().ToList() ?? [];
+        return tools.FirstOrDefault(t => t.Name == requested)
+            ?? tools.FirstOrDefault(t => t.Name == "think")
+            ?? tools.FirstOrDefault();
+    }
+
+    private static string? FirstParameter(AIFunctionDeclaration tool) =>
+        tool.JsonSchema.TryGetProperty("properties", out var properties) && properties.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? properties.EnumerateObject().Select(p => p.Name).FirstOrDefault()
+            : null;
+
+    private static string? Directive(Regex pattern, string input) => pattern.Match(input) is { Success: true } match ? match.Groups[1].Value : null;
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length), "…");
+
+    [GeneratedRegex(@"#steps=(\d{1,5})")]
+    private static partial Regex StepsDirective();
+
+    [GeneratedRegex(@"#tool=([A-Za-z0-9_\-\.]{1,128})")]
+    private static partial Regex ToolDirective();
+}

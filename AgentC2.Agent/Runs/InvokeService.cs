@@ -1,0 +1,80 @@
+using AgentC2.Agent.Agents;
+using AgentC2.Agent.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace AgentC2.Agent.Runs;
+
+/// <summary>What became of an invocation.</summary>
+public abstract record InvokeOutcome
+{
+    public sealed record AgentNotFound : InvokeOutcome;
+
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : InvokeOutcome;
+
+    public sealed record IdempotencyKeyReused : InvokeOutcome;
+
+    /// <summary>A synchronous run that reached a terminal status.</summary>
+    public sealed record Completed(RunRecord Run) : InvokeOutcome;
+
+    /// <summary>An asynchronous run, committed to the queue.</summary>
+    public sealed record Accepted(RunRecord Run) : InvokeOutcome;
+}
+
+/// <summary>
+/// Accepts an invocation: validates it against the agent, decides sync or async, creates the run
+/// under the idempotency key (the same key and request return the same run), then either runs it
+/// to the end in-process (sync) or leaves it queued for the worker (async).
+/// </summary>
+internal sealed class InvokeService(AgentStore agents, RunStore runs, SyncRunner syncRunner, IOptions<AgentOptions> options, TimeProvider time)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    public async Task<InvokeOutcome> InvokeAsync(Caller caller, string idOrSlug, InvokeRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (await agents.FindAsync(caller.OrganizationId, idOrSlug, cancellationToken) is not { } agent)
+        {
+            return new InvokeOutcome.AgentNotFound();
+        }
+
+        var (invocation, errors) = InvocationPolicy.Validate(request, idempotencyKey, agent, options.Value);
+        if (invocation is null)
+        {
+            return new InvokeOutcome.Invalid(errors);
+        }
+
+        var created = await runs.CreateAsync(new NewRun(
+            caller.OrganizationId, agent.Id, invocation.ExecutionMode, invocation.Input, invocation.MaxSteps, invocation.Metadata,
+            invocation.CallbackUrl, invocation.IdempotencyKey,
+            invocation.IdempotencyKey is null ? null : InvocationPolicy.Fingerprint(agent, invocation)), cancellationToken);
+
+        return created switch
+        {
+            CreateRunResult.Created { Run.ExecutionMode: ExecutionModes.Sync } fresh => new InvokeOutcome.Completed(await syncRunner.RunAsync(fresh.Run, agent)),
+            CreateRunResult.Created fresh => new InvokeOutcome.Accepted(fresh.Run),
+            CreateRunResult.Existing existing => await ReplayAsync(caller.OrganizationId, existing.RunId, cancellationToken),
+            _ => new InvokeOutcome.IdempotencyKeyReused(),
+        };
+    }
+
+    /// <summary>The run an earlier identical request created; a synchronous one still running is awaited.</summary>
+    private async Task<InvokeOutcome> ReplayAsync(Guid organizationId, Guid runId, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Value.SyncTimeout + TimeSpan.FromSeconds(5));
+        while (true)
+        {
+            var run = (await runs.FindAsync(organizationId, runId, deadline.Token))!;
+            if (run.ExecutionMode == ExecutionModes.Async)
+            {
+                return new InvokeOutcome.Accepted(run);
+            }
+
+            if (RunStatus.IsTerminal(run.Status))
+            {
+                return new InvokeOutcome.Completed(run);
+            }
+
+            await Task.Delay(PollInterval, time, deadline.Token);
+        }
+    }
+}

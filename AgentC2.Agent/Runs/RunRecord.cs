@@ -1,0 +1,64 @@
+namespace AgentC2.Agent.Runs;
+
+public static class RunStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static readonly string[] All = [Queued, Running, Succeeded, Failed, Cancelled];
+
+    public static bool IsTerminal(string status) => status is Succeeded or Failed or Cancelled;
+}
+
+public static class ExecutionModes
+{
+    public const string Sync = "sync";
+    public const string Async = "async";
+}
+
+/// <summary>A run as stored: the request, its progress and its result.</summary>
+public sealed record RunRecord(
+    Guid Id,
+    Guid OrganizationId,
+    Guid AgentId,
+    string AgentSlug,
+    string Status,
+    string ExecutionMode,
+    string Input,
+    string? Output,
+    int MaxSteps,
+    string? Metadata,
+    string? CallbackUrl,
+    string? LastError,
+    int StepsCompleted,
+    long InputTokens,
+    long OutputTokens,
+    DateTime CreatedAt,
+    DateTime? StartedAt,
+    DateTime? FinishedAt);
+
+/// <summary>A completed step: the messages it added to the conversation (JSON), its tier and token use.</summary>
+public sealed record RunStepRecord(
+    Guid RunId,
+    int StepNumber,
+    string ModelTier,
+    string Messages,
+    int InputTokens,
+    int OutputTokens,
+    double DurationMs,
+    DateTime CreatedAt);
+
+/// <summary>What a new run is created with.</summary>
+public sealed record NewRun(
+    Guid OrganizationId,
+    Guid AgentId,
+    string ExecutionMode,
+    string Input,
+    int MaxSteps,
+    string? Metadata,
+    string? CallbackUrl,
+    string? IdempotencyKey,
+    byte[]? RequestHash);

@@ -1,0 +1,192 @@
+using Dapper;
+using Npgsql;
+
+namespace AgentC2.Agent.Runs;
+
+/// <summary>The outcome of creating a run under an idempotency key.</summary>
+public abstract record CreateRunResult
+{
+    public sealed record Created(RunRecord Run) : CreateRunResult;
+
+    /// <summary>The same key and the same request within the window: the earlier run.</summary>
+    public sealed record Existing(Guid RunId) : CreateRunResult;
+
+    /// <summary>The same key with a different request within the window.</summary>
+    public sealed record KeyReused : CreateRunResult;
+}
+
+/// <summary>Runs and their steps in PostgreSQL; every read is scoped by organization.</summary>
+internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
+
+    private const string SelectRun = """
+        SELECT r.id, r.organization_id, r.agent_id, a.slug AS agent_slug, r.status, r.execution_mode, r.input, r.output,
+               r.max_steps, r.metadata::text AS metadata, r.callback_url, r.last_error, r.steps_completed,
+               r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at
+        FROM runs r JOIN agents a ON a.id = r.agent_id
+        """;
+
+    public async Task<CreateRunResult> CreateAsync(NewRun run, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var id = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+                """
+                INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
+                                  idempotency_key, request_hash, available_at, created_at, started_at, updated_at)
+                VALUES (@id, @OrganizationId, @AgentId, @status, @ExecutionMode, @Input, @MaxSteps, @Metadata::jsonb, @CallbackUrl,
+                        @IdempotencyKey, @RequestHash, @now, @now, @startedAt, @now)
+                ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                RETURNING id
+                """,
+                new
+                {
+                    id = Guid.CreateVersion7(),
+                    run.OrganizationId, run.AgentId, run.ExecutionMode, run.Input, run.MaxSteps, run.Metadata, run.CallbackUrl,
+                    run.IdempotencyKey, run.RequestHash, now,
+                    status = run.ExecutionMode == ExecutionModes.Sync ? RunStatus.Running : RunStatus.Queued,
+                    startedAt = run.ExecutionMode == ExecutionModes.Sync ? now : (DateTimeOffset?)null,
+                },
+                cancellationToken: cancellationToken));
+            if (id is { } created)
+            {
+                return new CreateRunResult.Created((await FindAsync(run.OrganizationId, created, cancellationToken))!);
+            }
+
+            var existing = await connection.QuerySingleOrDefaultAsync<(Guid Id, byte[]? RequestHash, DateTime CreatedAt)>(new CommandDefinition(
+                "SELECT id, request_hash, created_at FROM runs WHERE organization_id = @OrganizationId AND idempotency_key = @IdempotencyKey",
+                new { run.OrganizationId, run.IdempotencyKey }, cancellationToken: cancellationToken));
+            if (existing.Id == Guid.Empty)
+            {
+                continue; // the holder of the key was released between the two statements
+            }
+
+            if (existing.CreatedAt < now.UtcDateTime - IdempotencyWindow && attempt == 0)
+            {
+                // The key has expired: release it from the old run and take it.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE runs SET idempotency_key = NULL WHERE id = @Id", new { existing.Id }, cancellationToken: cancellationToken));
+                continue;
+            }
+
+            return existing.RequestHash is not null && run.RequestHash is not null && existing.RequestHash.AsSpan().SequenceEqual(run.RequestHash)
+                ? new CreateRunResult.Existing(existing.Id)
+                : new CreateRunResult.KeyReused();
+        }
+    }
+
+    public async Task<RunRecord?> FindAsync(Guid organizationId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"{SelectRun} WHERE r.organization_id = @organizationId AND r.id = @id",
+            new { organizationId, id }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<RunRecord>> ListAsync(Guid organizationId, Guid? agentId, string? status, RunCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RunRecord>(new CommandDefinition(
+            $"""
+            {SelectRun}
+            WHERE r.organization_id = @organizationId
+              AND (@agentId::uuid IS NULL OR r.agent_id = @agentId::uuid)
+              AND (@status::text IS NULL OR r.status = @status::text)
+              AND (@afterCreatedAt::timestamptz IS NULL OR (r.created_at, r.id) < (@afterCreatedAt::timestamptz, @afterId::uuid))
+            ORDER BY r.created_at DESC, r.id DESC
+            LIMIT @limit
+            """,
+            new { organizationId, agentId, status, afterCreatedAt = after?.CreatedAt, afterId = after?.Id, limit },
+            cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
+    public async Task<IReadOnlyList<RunStepRecord>> GetStepsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RunStepRecord>(new CommandDefinition(
+            """
+            SELECT run_id, step_number, model_tier, messages::text AS messages, input_tokens, output_tokens, duration_ms, created_at
+            FROM run_steps WHERE run_id = @runId ORDER BY step_number
+            """,
+            new { runId }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
+    /// <summary>
+    /// Checkpoints a step and adds its tokens to the run, in one transaction. A step that was already
+    /// saved (a retry) changes nothing and returns false.
+    /// </summary>
+    public async Task<bool> SaveStepAsync(RunStepRecord step, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
+            VALUES (@RunId, @StepNumber, @ModelTier, @Messages::jsonb, @InputTokens, @OutputTokens, @DurationMs, @CreatedAt)
+            ON CONFLICT (run_id, step_number) DO NOTHING
+            """,
+            step, transaction, cancellationToken: cancellationToken)) == 1;
+        if (inserted)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
+                                input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
+                                updated_at = @CreatedAt
+                WHERE id = @RunId
+                """,
+                step, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    /// <summary>Moves a run that is not yet terminal to a terminal status.</summary>
+    public async Task FinishAsync(Guid runId, string status, string? output, string? error, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE runs SET status = @status, output = @output, last_error = @error, finished_at = @now, updated_at = @now,
+                            lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = @runId AND status NOT IN ('succeeded', 'failed', 'cancelled')
+            """,
+            new { runId, status, output, error, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+    }
+}
+
+/// <summary>A position in the runs list (newest first): the last run of the previous page.</summary>
+public sealed record RunCursor(DateTime CreatedAt, Guid Id)
+{
+    public string Encode() =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{CreatedAt.Ticks}:{Id:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static RunCursor? TryDecode(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.Length > 128)
+        {
+            return null;
+        }
+
+        try
+        {
+            var padded = value.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
+            return parts.Length == 2 && long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+                && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks && Guid.TryParseExact(parts[1], "N", out var id)
+                ? new RunCursor(new DateTime(ticks, DateTimeKind.Utc), id)
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

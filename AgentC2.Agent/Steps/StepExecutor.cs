@@ -1,0 +1,79 @@
+using AgentC2.Agent.Agents;
+using AgentC2.Agent.Models;
+using AgentC2.Agent.Runs;
+using Microsoft.Extensions.AI;
+
+namespace AgentC2.Agent.Steps;
+
+/// <summary>
+/// Executes the next step of a run: route a tier, compact the context if over budget, one chat call
+/// with the agent's tools, execute the requested tool calls, checkpoint the step. Sync runs loop
+/// over it in-process; async runs are driven step by step by the worker.
+/// </summary>
+internal sealed partial class StepExecutor(
+    RunStore runs,
+    ModelCatalog models,
+    ModelRouter router,
+    ContextCompactor compactor,
+    AgentMetrics metrics,
+    TimeProvider time,
+    ILogger<StepExecutor> logger)
+{
+    public async Task<StepOutcome> ExecuteNextAsync(RunRecord run, AgentDefinition agent, CancellationToken cancellationToken)
+    {
+        var completed = await runs.GetStepsAsync(run.Id, cancellationToken);
+        var stepNumber = completed.Count + 1;
+        var conversation = Conversation.Build(agent, run, completed);
+        var tier = router.Route(agent.ModelTier, TokenEstimator.Estimate(conversation));
+        var context = await compactor.CompactAsync(conversation, cancellationToken);
+        var tools = BuiltInTools.For(agent.Tools).ToList();
+
+        var started = time.GetTimestamp();
+        var options = new ChatOptions { Tools = [.. tools], AdditionalProperties = new() { [OfflineChatClient.StepProperty] = stepNumber } };
+        var response = await models.For(tier).GetResponseAsync(context, options, cancellationToken);
+        var produced = new List<ChatMessage>(response.Messages);
+        var calls = produced.SelectMany(m => m.Contents.OfType<FunctionCallContent>()).ToList();
+        if (calls.Count > 0)
+        {
+            var results = await Task.WhenAll(calls.Select(call => InvokeAsync(tools, call, cancellationToken)));
+            produced.Add(new ChatMessage(ChatRole.Tool, [.. results]));
+        }
+
+        var step = new RunStepRecord(
+            run.Id, stepNumber, tier, Conversation.Write(produced),
+            (int)(response.Usage?.InputTokenCount ?? 0), (int)(response.Usage?.OutputTokenCount ?? 0),
+            time.GetElapsedTime(started).TotalMilliseconds, time.GetUtcNow().UtcDateTime);
+
+        if (await runs.SaveStepAsync(step, cancellationToken))
+        {
+            metrics.Tokens(tier, response.Usage);
+            metrics.StepTokens(tier, step.InputTokens + step.OutputTokens);
+            return Conversation.OutcomeOf(step);
+        }
+
+        // Another executor checkpointed this step first (a retried step): its result is the one that counts.
+        var stored = (await runs.GetStepsAsync(run.Id, cancellationToken)).Single(s => s.StepNumber == stepNumber);
+        return Conversation.OutcomeOf(stored);
+    }
+
+    private async Task<FunctionResultContent> InvokeAsync(IReadOnlyList<AIFunction> tools, FunctionCallContent call, CancellationToken cancellationToken)
+    {
+        if (tools.FirstOrDefault(t => t.Name == call.Name) is not { } tool)
+        {
+            return new FunctionResultContent(call.CallId, $"Error: the tool '{call.Name}' is not available to this agent.");
+        }
+
+        try
+        {
+            return new FunctionResultContent(call.CallId, await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), cancellationToken));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogToolFailed(logger, call.Name, exception);
+            return new FunctionResultContent(call.CallId, $"Error: the tool '{call.Name}' failed ({exception.GetType().Name}).");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} failed")]
+    private static partial void LogToolFailed(ILogger logger, string tool, Exception exception);
+}

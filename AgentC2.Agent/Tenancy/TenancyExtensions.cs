@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Authentication;
+
+namespace AgentC2.Agent.Tenancy;
+
+internal static class TenancyExtensions
+{
+    public static void AddTenancy(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TenancyOptions>().BindConfiguration(TenancyOptions.Section);
+        builder.Services.AddSingleton<OrganizationStore>();
+        builder.Services.AddSingleton<DemoOrganizationSeeder>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(TenancyClaims.OrganizationPolicy, policy => policy.RequireAssertion(context => context.User.HasOrganization()))
+            .AddPolicy(TenancyClaims.OperatorPolicy, policy => policy.RequireRole(TenancyClaims.OperatorRole));
+    }
+
+    /// <summary>Only callers with an organization's API key; everything they reach is scoped to that organization.</summary>
+    public static TBuilder RequireOrganization<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(TenancyClaims.OrganizationPolicy);
+
+    public static TBuilder RequireOperator<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(TenancyClaims.OperatorPolicy);
+}

@@ -1,0 +1,38 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace AgentC2.AppHost;
+
+internal static class SecretsBuilderExtensions
+{
+    public const string OperatorApiKey = "operator-api-key";
+    public const string DemoApiKey = "demo-api-key";
+    public const string ModelApiKey = "model-api-key";
+
+    /// <summary>
+    /// The agent's secrets as AppHost parameters. <c>operator-api-key</c> guards the operator API; in run
+    /// mode <c>demo-api-key</c> seeds a demo organization. Both are generated when unset (and kept in
+    /// the AppHost's user secrets), or set through configuration, e.g. <c>Parameters__demo-api-key</c>;
+    /// the dashboard shows them. <c>model-api-key</c> is passed only when configured.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAgentC2Secrets(this IResourceBuilder<ProjectResource> agent)
+    {
+        var builder = agent.ApplicationBuilder;
+        var generated = new GenerateParameterDefault { MinLength = 32, Special = false };
+
+        var operatorKey = builder.AddParameter(OperatorApiKey, generated, secret: true, persist: true);
+        agent.WithEnvironment("AgentC2__Tenancy__OperatorApiKey", operatorKey);
+
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            var demoKey = builder.AddParameter(DemoApiKey, generated, secret: true, persist: true);
+            agent.WithEnvironment("AgentC2__Tenancy__DemoApiKey", demoKey);
+        }
+
+        if (!string.IsNullOrEmpty(builder.Configuration[$"Parameters:{ModelApiKey}"]))
+        {
+            agent.WithEnvironment("AgentC2__Models__ApiKey", builder.AddParameter(ModelApiKey, secret: true));
+        }
+
+        return agent;
+    }
+}
