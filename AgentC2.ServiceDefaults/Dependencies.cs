@@ -16,8 +16,13 @@ public static class DependencyExtensions
     {
         if (IsConfigured(builder, ResourceNames.Database, required))
         {
-            // The service's own /api/health check replaces the client's built-in one.
-            builder.AddNpgsqlDataSource(ResourceNames.Database, settings => settings.DisableHealthChecks = true);
+            // The service's own /api/health check replaces the client's built-in one. Statements a service
+            // repeats are prepared on their connection after a few uses, so PostgreSQL parses and plans them once.
+            builder.AddNpgsqlDataSource(ResourceNames.Database, settings => settings.DisableHealthChecks = true, dataSource =>
+            {
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
+                dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
+            });
         }
 
         return builder;
@@ -28,7 +33,12 @@ public static class DependencyExtensions
     {
         if (IsConfigured(builder, ResourceNames.Redis, required: false))
         {
-            builder.AddRedisClient(ResourceNames.Redis, settings => settings.DisableHealthChecks = true, options =>
+            // Command tracing is off: rate-limit scripts run on every request and would drown the traces.
+            builder.AddRedisClient(ResourceNames.Redis, settings =>
+            {
+                settings.DisableHealthChecks = true;
+                settings.DisableTracing = true;
+            }, options =>
             {
                 // Start and keep running while Redis is away; fail commands at once instead of
                 // queueing them, so callers can fail open and health reports the outage quickly.

@@ -61,4 +61,12 @@ internal sealed class OfflineModelOptions
     /// <summary>How many model calls a run takes before the final answer, when the input does not say (<c>#steps=N</c>).</summary>
     [Range(1, 10_000)]
     public int StepsPerRun { get; set; } = 1;
+
+    /// <summary>The final answer; <c>{tier}</c>, <c>{input}</c> (first 200 characters) and <c>{steps}</c> are filled in.</summary>
+    [Required]
+    public string Reply { get; set; } = "Offline {tier} model: completed \"{input}\" in {steps} step(s).";
+
+    /// <summary>How many characters count as one token in the usage it reports.</summary>
+    [Range(1, 100)]
+    public int CharactersPerToken { get; set; } = 4;
 }

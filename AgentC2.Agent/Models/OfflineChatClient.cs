@@ -12,7 +12,8 @@ namespace AgentC2.Agent.Models;
 /// <item>A run takes <see cref="OfflineModelOptions.StepsPerRun"/> model calls, or <c>#steps=N</c> from the user's input.</item>
 /// <item>Until the last call it requests a tool: <c>#tool=name</c> from the input, else <c>think</c>, else the first tool offered;
 /// with no tool offered it answers at once.</item>
-/// <item>The final answer quotes the input and the tool results; token counts are <see cref="TokenEstimator"/> estimates.</item>
+/// <item>The final answer follows <see cref="OfflineModelOptions.Reply"/> and quotes the last tool result; token counts are
+/// <see cref="TokenEstimator"/> estimates at <see cref="OfflineModelOptions.CharactersPerToken"/>.</item>
 /// <item>Summarisation requests (see <see cref="ContextCompactor"/>) get a digest of the text they carry.</item>
 /// </list>
 /// </summary>
@@ -39,9 +40,9 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
             FinishReason = reply.Contents.OfType<FunctionCallContent>().Any() ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
             Usage = new UsageDetails
             {
-                InputTokenCount = TokenEstimator.Estimate(conversation),
-                OutputTokenCount = TokenEstimator.Estimate(reply),
-                TotalTokenCount = TokenEstimator.Estimate(conversation) + TokenEstimator.Estimate(reply),
+                InputTokenCount = Tokens(conversation),
+                OutputTokenCount = Tokens([reply]),
+                TotalTokenCount = Tokens(conversation) + Tokens([reply]),
             },
         };
     }
@@ -79,8 +80,10 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
         }
 
         var results = conversation.SelectMany(m => m.Contents.OfType<FunctionResultContent>()).Select(r => r.Result?.ToString()).ToList();
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"Offline {tier} model: completed \"{Truncate(input, 200)}\" in {call} step(s).");
+        var text = new StringBuilder(options.Reply)
+            .Replace("{tier}", tier)
+            .Replace("{input}", Truncate(input, 200))
+            .Replace("{steps}", call.ToString(CultureInfo.InvariantCulture));
         if (results.Count > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $" Last tool result: {Truncate(results[^1] ?? string.Empty, 200)}");
@@ -88,6 +91,9 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
 
         return new ChatMessage(ChatRole.Assistant, text.ToString());
     }
+
+    // The estimator's figure at four characters a token, rescaled to the configured ratio.
+    private long Tokens(IEnumerable<ChatMessage> messages) => TokenEstimator.Estimate(messages) * 4L / options.CharactersPerToken;
 
     private static ChatMessage Summarize(IReadOnlyList<ChatMessage> conversation)
     {

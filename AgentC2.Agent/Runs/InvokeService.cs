@@ -13,8 +13,8 @@ public abstract record InvokeOutcome
 
     public sealed record IdempotencyKeyReused : InvokeOutcome;
 
-    /// <summary>A synchronous run that reached a terminal status.</summary>
-    public sealed record Completed(RunRecord Run) : InvokeOutcome;
+    /// <summary>A synchronous run that reached a terminal status (with its steps when this request ran it).</summary>
+    public sealed record Completed(RunRecord Run, IReadOnlyList<RunStepRecord>? Steps) : InvokeOutcome;
 
     /// <summary>An asynchronous run, committed to the queue.</summary>
     public sealed record Accepted(RunRecord Run) : InvokeOutcome;
@@ -45,15 +45,20 @@ internal sealed class InvokeService(AgentStore agents, RunStore runs, SyncRunner
         var created = await runs.CreateAsync(new NewRun(
             caller.OrganizationId, agent.Id, invocation.ExecutionMode, invocation.Input, invocation.MaxSteps, invocation.Metadata,
             invocation.CallbackUrl, invocation.IdempotencyKey,
-            invocation.IdempotencyKey is null ? null : InvocationPolicy.Fingerprint(agent, invocation)), cancellationToken);
+            invocation.IdempotencyKey is null ? null : InvocationPolicy.Fingerprint(agent, invocation)), agent.Slug, cancellationToken);
 
-        return created switch
+        switch (created)
         {
-            CreateRunResult.Created { Run.ExecutionMode: ExecutionModes.Sync } fresh => new InvokeOutcome.Completed(await syncRunner.RunAsync(fresh.Run, agent)),
-            CreateRunResult.Created fresh => new InvokeOutcome.Accepted(fresh.Run),
-            CreateRunResult.Existing existing => await ReplayAsync(caller.OrganizationId, existing.RunId, cancellationToken),
-            _ => new InvokeOutcome.IdempotencyKeyReused(),
-        };
+            case CreateRunResult.Created { Run.ExecutionMode: ExecutionModes.Sync } fresh:
+                var (run, steps) = await syncRunner.RunAsync(fresh.Run, agent);
+                return new InvokeOutcome.Completed(run, steps);
+            case CreateRunResult.Created fresh:
+                return new InvokeOutcome.Accepted(fresh.Run);
+            case CreateRunResult.Existing existing:
+                return await ReplayAsync(caller.OrganizationId, existing.RunId, cancellationToken);
+            default:
+                return new InvokeOutcome.IdempotencyKeyReused();
+        }
     }
 
     /// <summary>The run an earlier identical request created; a synchronous one still running is awaited.</summary>
@@ -71,7 +76,7 @@ internal sealed class InvokeService(AgentStore agents, RunStore runs, SyncRunner
 
             if (RunStatus.IsTerminal(run.Status))
             {
-                return new InvokeOutcome.Completed(run);
+                return new InvokeOutcome.Completed(run, null);
             }
 
             await Task.Delay(PollInterval, time, deadline.Token);

@@ -20,40 +20,44 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
-    private const string SelectRun = """
-        SELECT r.id, r.organization_id, r.agent_id, a.slug AS agent_slug, r.status, r.execution_mode, r.input, r.output,
-               r.max_steps, r.metadata::text AS metadata, r.callback_url, r.last_error, r.steps_completed,
-               r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at
-        FROM runs r JOIN agents a ON a.id = r.agent_id
+    private const string RunColumns = """
+        r.id, r.organization_id, r.agent_id, a.slug AS agent_slug, r.status, r.execution_mode, r.input, r.output,
+        r.max_steps, r.metadata::text AS metadata, r.callback_url, r.last_error, r.steps_completed,
+        r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at
         """;
 
-    public async Task<CreateRunResult> CreateAsync(NewRun run, CancellationToken cancellationToken)
+    private const string SelectRun = $"SELECT {RunColumns} FROM runs r JOIN agents a ON a.id = r.agent_id";
+
+    /// <summary>Creates the run (one round trip), or finds what holds its idempotency key.</summary>
+    public async Task<CreateRunResult> CreateAsync(NewRun run, string agentSlug, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var id = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+            var created = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
                 """
-                INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
-                                  idempotency_key, request_hash, available_at, created_at, started_at, updated_at)
+                INSERT INTO runs AS r (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
+                                       idempotency_key, request_hash, available_at, created_at, started_at, updated_at)
                 VALUES (@id, @OrganizationId, @AgentId, @status, @ExecutionMode, @Input, @MaxSteps, @Metadata::jsonb, @CallbackUrl,
                         @IdempotencyKey, @RequestHash, @now, @now, @startedAt, @now)
                 ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                RETURNING id
+                RETURNING r.id, r.organization_id, r.agent_id, @agentSlug::text AS agent_slug, r.status, r.execution_mode, r.input, r.output,
+                          r.max_steps, r.metadata::text AS metadata, r.callback_url, r.last_error, r.steps_completed,
+                          r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at
                 """,
                 new
                 {
                     id = Guid.CreateVersion7(),
                     run.OrganizationId, run.AgentId, run.ExecutionMode, run.Input, run.MaxSteps, run.Metadata, run.CallbackUrl,
-                    run.IdempotencyKey, run.RequestHash, now,
+                    run.IdempotencyKey, run.RequestHash, now, agentSlug,
                     status = run.ExecutionMode == ExecutionModes.Sync ? RunStatus.Running : RunStatus.Queued,
                     startedAt = run.ExecutionMode == ExecutionModes.Sync ? now : (DateTimeOffset?)null,
                 },
                 cancellationToken: cancellationToken));
-            if (id is { } created)
+            if (created is not null)
             {
-                return new CreateRunResult.Created((await FindAsync(run.OrganizationId, created, cancellationToken))!);
+                return new CreateRunResult.Created(created);
             }
 
             var existing = await connection.QuerySingleOrDefaultAsync<(Guid Id, byte[]? RequestHash, DateTime CreatedAt)>(new CommandDefinition(
@@ -117,47 +121,42 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
     }
 
     /// <summary>
-    /// Checkpoints a step and adds its tokens to the run, in one transaction. A step that was already
-    /// saved (a retry) changes nothing and returns false.
+    /// Checkpoints a step and adds its tokens to the run, atomically in one statement. A step that was
+    /// already saved (a retry) changes nothing and returns false.
     /// </summary>
     public async Task<bool> SaveStepAsync(RunStepRecord step, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+        return await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
-            VALUES (@RunId, @StepNumber, @ModelTier, @Messages::jsonb, @InputTokens, @OutputTokens, @DurationMs, @CreatedAt)
-            ON CONFLICT (run_id, step_number) DO NOTHING
+            WITH saved AS (
+                INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
+                VALUES (@RunId, @StepNumber, @ModelTier, @Messages::jsonb, @InputTokens, @OutputTokens, @DurationMs, @CreatedAt)
+                ON CONFLICT (run_id, step_number) DO NOTHING
+                RETURNING run_id)
+            UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
+                            input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
+                            updated_at = @CreatedAt
+            FROM saved WHERE runs.id = saved.run_id
             """,
-            step, transaction, cancellationToken: cancellationToken)) == 1;
-        if (inserted)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
-                                input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
-                                updated_at = @CreatedAt
-                WHERE id = @RunId
-                """,
-                step, transaction, cancellationToken: cancellationToken));
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return inserted;
+            step, cancellationToken: cancellationToken)) == 1;
     }
 
-    /// <summary>Moves a run that is not yet terminal to a terminal status.</summary>
-    public async Task FinishAsync(Guid runId, string status, string? output, string? error, CancellationToken cancellationToken)
+    /// <summary>Moves a run that is not yet terminal to a terminal status, and returns the run as it then is.</summary>
+    public async Task<RunRecord> FinishAsync(RunRecord run, string status, string? output, string? error, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE runs SET status = @status, output = @output, last_error = @error, finished_at = @now, updated_at = @now,
-                            lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = @runId AND status NOT IN ('succeeded', 'failed', 'cancelled')
+        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"""
+            WITH r AS (
+                UPDATE runs SET status = @status, output = @output, last_error = @error, finished_at = @now, updated_at = @now,
+                                lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = @id AND status NOT IN ('succeeded', 'failed', 'cancelled')
+                RETURNING *)
+            SELECT {RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
             """,
-            new { runId, status, output, error, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+            new { run.Id, status, output, error, now = time.GetUtcNow() }, cancellationToken: cancellationToken))
+            ?? (await FindAsync(run.OrganizationId, run.Id, cancellationToken))!;
     }
 }
 

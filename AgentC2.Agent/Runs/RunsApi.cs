@@ -34,7 +34,7 @@ internal static class RunsApi
         switch (outcome)
         {
             case InvokeOutcome.Completed completed:
-                return TypedResults.Ok(RunView.Of(completed.Run, await runs.GetStepsAsync(completed.Run.Id, cancellationToken)));
+                return TypedResults.Ok(RunView.Of(completed.Run, completed.Steps ?? await runs.GetStepsAsync(completed.Run.Id, cancellationToken)));
             case InvokeOutcome.Accepted accepted:
                 return TypedResults.Accepted($"/api/runs/{accepted.Run.Id}", new RunAccepted(accepted.Run.Id, accepted.Run.Status));
             case InvokeOutcome.Invalid invalid:

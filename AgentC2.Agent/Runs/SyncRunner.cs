@@ -18,24 +18,28 @@ internal sealed class SyncRunner(
     IHostApplicationLifetime lifetime,
     TimeProvider time)
 {
-    public async Task<RunRecord> RunAsync(RunRecord run, AgentDefinition agent)
+    /// <summary>Runs a new run to its end; returns it and its steps as stored.</summary>
+    public async Task<(RunRecord Run, IReadOnlyList<RunStepRecord> Steps)> RunAsync(RunRecord run, AgentDefinition agent)
     {
         var started = time.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
         deadline.CancelAfter(options.Value.SyncTimeout);
-        var (status, output, error) = await ExecuteAsync(run, agent, deadline.Token);
-        await runs.FinishAsync(run.Id, status, output, error, CancellationToken.None);
-        metrics.RunFinished(agent.Slug, status, time.GetElapsedTime(started));
-        return (await runs.FindAsync(run.OrganizationId, run.Id, CancellationToken.None))!;
+        var completed = new List<RunStepRecord>();
+        var (status, output, error) = await ExecuteAsync(run, agent, completed, deadline.Token);
+        var finished = await runs.FinishAsync(run, status, output, error, CancellationToken.None);
+        metrics.RunFinished(agent.Slug, finished.Status, time.GetElapsedTime(started));
+        return (finished, completed);
     }
 
-    private async Task<(string Status, string? Output, string? Error)> ExecuteAsync(RunRecord run, AgentDefinition agent, CancellationToken cancellationToken)
+    private async Task<(string Status, string? Output, string? Error)> ExecuteAsync(
+        RunRecord run, AgentDefinition agent, List<RunStepRecord> completed, CancellationToken cancellationToken)
     {
         try
         {
-            for (var step = run.StepsCompleted; step < run.MaxSteps; step++)
+            while (completed.Count < run.MaxSteps)
             {
-                var outcome = await steps.ExecuteNextAsync(run, agent, cancellationToken);
+                var (outcome, step) = await steps.ExecuteNextAsync(run, agent, completed, cancellationToken);
+                completed.Add(step);
                 if (outcome.Done)
                 {
                     return (RunStatus.Succeeded, outcome.Output, null);

@@ -19,9 +19,10 @@ internal sealed partial class StepExecutor(
     TimeProvider time,
     ILogger<StepExecutor> logger)
 {
-    public async Task<StepOutcome> ExecuteNextAsync(RunRecord run, AgentDefinition agent, CancellationToken cancellationToken)
+    /// <summary>Executes the step after <paramref name="completed"/> (the run's checkpointed steps, in order) and returns it as stored.</summary>
+    public async Task<(StepOutcome Outcome, RunStepRecord Step)> ExecuteNextAsync(
+        RunRecord run, AgentDefinition agent, IReadOnlyList<RunStepRecord> completed, CancellationToken cancellationToken)
     {
-        var completed = await runs.GetStepsAsync(run.Id, cancellationToken);
         var stepNumber = completed.Count + 1;
         var conversation = Conversation.Build(agent, run, completed);
         var tier = router.Route(agent.ModelTier, TokenEstimator.Estimate(conversation));
@@ -48,12 +49,12 @@ internal sealed partial class StepExecutor(
         {
             metrics.Tokens(tier, response.Usage);
             metrics.StepTokens(tier, step.InputTokens + step.OutputTokens);
-            return Conversation.OutcomeOf(step);
+            return (Conversation.OutcomeOf(step), step);
         }
 
         // Another executor checkpointed this step first (a retried step): its result is the one that counts.
         var stored = (await runs.GetStepsAsync(run.Id, cancellationToken)).Single(s => s.StepNumber == stepNumber);
-        return Conversation.OutcomeOf(stored);
+        return (Conversation.OutcomeOf(stored), stored);
     }
 
     private async Task<FunctionResultContent> InvokeAsync(IReadOnlyList<AIFunction> tools, FunctionCallContent call, CancellationToken cancellationToken)

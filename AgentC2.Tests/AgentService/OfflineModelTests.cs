@@ -45,6 +45,20 @@ public sealed class OfflineModelTests
     }
 
     [Fact]
+    public async Task Replies_and_token_counts_are_configurable()
+    {
+        using var standard = new OfflineChatClient("fast", new OfflineModelOptions(), TimeProvider.System);
+        using var custom = new OfflineChatClient("fast", new OfflineModelOptions { Reply = "Done: {input} ({tier}, {steps})", CharactersPerToken = 2 }, TimeProvider.System);
+        ChatMessage[] conversation = [new(ChatRole.User, "ship it")];
+
+        var plain = await standard.GetResponseAsync(conversation);
+        var configured = await custom.GetResponseAsync(conversation);
+
+        Assert.Equal("Done: ship it (fast, 1)", configured.Text);
+        Assert.Equal(2 * plain.Usage!.InputTokenCount, configured.Usage!.InputTokenCount);
+    }
+
+    [Fact]
     public async Task Simulated_latency_follows_the_time_provider()
     {
         var time = new FakeTimeProvider();

@@ -50,5 +50,22 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains($"cannot start in Production without ConnectionStrings:{connectionName}", outcome.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_agent_refuses_to_start_in_production_without_redis()
+    {
+        // A database is configured (nothing connects before the check), Redis is not: rate limits must not silently go local.
+        var outcome = await DotnetProcess.RunAsync(Repository.ServiceAssembly("AgentC2.Agent"), ["--urls", "http://127.0.0.1:0"],
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ConnectionStrings__agentc2"] = "Host=127.0.0.1;Port=1;Username=x;Password=x;Database=x",
+                ["ConnectionStrings__redis"] = null,
+            },
+            Bound);
+
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains("cannot start in Production without ConnectionStrings:redis", outcome.StandardError, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _state.Delete(recursive: true);
 }

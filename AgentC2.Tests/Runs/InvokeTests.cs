@@ -150,7 +150,10 @@ public sealed class InvokeTests(AppHostFixture fixture)
     {
         using var client = fixture.CreateApiClient(fixture.DemoApiKey);
 
-        using var response = await client.PostAsync("/api/agents/assistant/invoke", new StringContent(body, Encoding.UTF8, contentType));
+        // Expect: 100-continue lets the server refuse an oversized body before the client sends it (else the refusal races the upload).
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/agents/assistant/invoke") { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        request.Headers.ExpectContinue = true;
+        using var response = await client.SendAsync(request);
 
         var problem = await response.AssertProblemAsync(status, type);
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()), what);

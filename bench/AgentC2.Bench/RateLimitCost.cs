@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading.RateLimiting;
+using AgentC2.Agent;
+using AgentC2.Agent.RateLimiting;
+using Microsoft.Extensions.Logging.Abstractions;
+using RedisRateLimiting;
+using StackExchange.Redis;
+
+namespace AgentC2.Bench;
+
+/// <summary>
+/// One rate-limit decision as the agent makes it (organization window + key window, each a Lua
+/// script in Redis, behind the fail-open wrapper) against the floor: one EVAL round trip to the
+/// same Redis. Sequential, so each figure is a latency; medians of three rounds.
+/// </summary>
+internal static class RateLimitCost
+{
+    public static async Task<int> RunAsync(string redisAddress, int count)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress);
+        var database = redis.GetDatabase();
+        using var meters = new MeterFactory();
+        var metrics = new AgentMetrics(meters);
+        var window = new RedisFixedWindowRateLimiterOptions { PermitLimit = int.MaxValue, Window = TimeSpan.FromHours(1), ConnectionMultiplexerFactory = () => redis };
+        using var limiter = new FailOpenRateLimiter(
+            [
+                ("organization", new RedisFixedWindowRateLimiter<string>("agentc2:bench:org", window)),
+                ("api-key", new RedisFixedWindowRateLimiter<string>("agentc2:bench:key", window)),
+            ],
+            metrics, NullLogger.Instance);
+
+        var decision = new List<double>();
+        var eval = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            eval.Add(await TimeAsync(count, () => database.ScriptEvaluateAsync("return 1")));
+            decision.Add(await TimeAsync(count, async () =>
+            {
+                using var lease = await limiter.AcquireAsync(1);
+                if (!lease.IsAcquired)
+                {
+                    throw new InvalidOperationException("The benchmark's window should never run out.");
+                }
+            }));
+        }
+
+        var evalMedian = eval.Order().ElementAt(1);
+        var decisionMedian = decision.Order().ElementAt(1);
+        Console.WriteLine($"rate-limit decision (2 windows)   {decisionMedian:F1} µs   (rounds: {string.Join(", ", decision.Select(d => d.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
+        Console.WriteLine($"  baseline: one Redis EVAL        {evalMedian:F1} µs   (rounds: {string.Join(", ", eval.Select(d => d.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
+        Console.WriteLine($"  ratio (medians)                 {decisionMedian / evalMedian:F2} x");
+        return 0;
+    }
+
+    private static async Task<double> TimeAsync(int count, Func<Task> operation)
+    {
+        for (var i = 0; i < Math.Min(count, 200); i++)
+        {
+            await operation();
+        }
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            await operation();
+        }
+
+        return watch.Elapsed.TotalMicroseconds / count;
+    }
+
+    private sealed class MeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Sync invocation throughput of a 1-step agent on the offline model, through the real agent
+# service (Production configuration, API-key auth, Redis rate limiting on with limits too high to
+# bite), against two ceilings measured in the same run with the same concurrency:
+#   - HTTP ceiling: a bare Kestrel endpoint reading the same JSON body (hey, the same load tool);
+#   - storage ceiling: pgbench running the durable writes one sync run makes (insert the run,
+#     checkpoint the step and its tokens in one transaction, finish the run) on the same PostgreSQL.
+# Then the cost of one rate-limit decision against one Redis EVAL round trip.
+# Usage: bench/invoke.sh [seconds] [concurrency]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-15}"; concurrency="${2:-16}"
+source bench/lib/infra.sh
+
+./scripts/setup.sh
+bench_require hey hey
+bench_require pgbench postgresql-contrib
+dotnet build AgentC2.Agent -c Release -v quiet -nologo >/dev/null
+dotnet build bench/AgentC2.Bench -c Release -v quiet -nologo >/dev/null
+bench_infra_up
+
+key="bench-$(date +%s%N)"
+agent_url="http://127.0.0.1:$(bench_free_port)"
+bench_start_service Agent "$agent_url" \
+  "ConnectionStrings__agentc2=$BENCH_PG_CONNECTION" "ConnectionStrings__redis=$BENCH_REDIS" \
+  "AgentC2__Tenancy__DemoApiKey=$key" \
+  AgentC2__RateLimiting__Organization__PermitLimit=10000000 AgentC2__RateLimiting__ApiKey__PermitLimit=10000000 \
+  Logging__LogLevel__Default=Warning
+bench_wait_until 60 curl -sf "$agent_url/api/health/ready"
+
+ceiling_url="http://127.0.0.1:$(bench_free_port)"
+dotnet bench/AgentC2.Bench/bin/Release/net10.0/AgentC2.Bench.dll kestrel "$ceiling_url" >"$BENCH_DIR/kestrel.log" 2>&1 &
+BENCH_PIDS="$BENCH_PIDS $!"
+bench_wait_until 30 curl -sf -X POST -H 'content-type: application/json' -d '{"input":"hello"}' "$ceiling_url/invoke"
+
+body='{"input":"hello"}'
+auth="Authorization: Bearer $key"
+# Warm both servers (JIT, connection pools), then measure.
+bench_hey_post 3 "$concurrency" "$agent_url/api/agents/assistant/invoke" "$body" "$auth" >/dev/null
+bench_hey_post 3 "$concurrency" "$ceiling_url/invoke" "$body" >/dev/null
+read -r agent_rps agent_p99 agent_codes < <(bench_hey_post "$seconds" "$concurrency" "$agent_url/api/agents/assistant/invoke" "$body" "$auth")
+read -r kestrel_rps kestrel_p99 _ < <(bench_hey_post "$seconds" "$concurrency" "$ceiling_url/invoke" "$body")
+case "$agent_codes" in *"[200]"*) ;; *) echo "the agent did not answer 200: $agent_codes" >&2; exit 1 ;; esac
+case "$agent_codes" in *,*) echo "the agent answered more than 200s: $agent_codes" >&2; exit 1 ;; esac
+
+org="$(psql -qAtc "SELECT id FROM organizations WHERE slug = 'demo'")"
+agent="$(psql -qAtc "SELECT id FROM agents WHERE organization_id = '$org' AND slug = 'assistant'")"
+cat >"$BENCH_DIR/run.sql" <<'SQL'
+INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, available_at, created_at, started_at, updated_at)
+VALUES (gen_random_uuid(), :org, :agent, 'running', 'sync', 'hello', 10, now(), now(), now(), now()) RETURNING id AS run \gset
+BEGIN;
+INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
+VALUES (:run, 1, 'fast', '[{"role":"assistant","contents":[{"$type":"text","text":"Offline fast model: completed in 1 step(s)."}]}]', 24, 20, 0.5, now());
+UPDATE runs SET steps_completed = 1, input_tokens = input_tokens + 24, output_tokens = output_tokens + 20, updated_at = now() WHERE id = :run;
+COMMIT;
+UPDATE runs SET status = 'succeeded', output = 'done', finished_at = now(), updated_at = now() WHERE id = :run AND status NOT IN ('succeeded', 'failed', 'cancelled');
+SQL
+(cd "$BENCH_DIR" && pgbench -n -M prepared -c "$concurrency" -j 2 -T "$seconds" -D "org=$org" -D "agent=$agent" -f run.sql -l --log-prefix=pgb >"$BENCH_DIR/pgbench.out" 2>&1)
+pg_tps="$(awk '/^tps = / { print $3 }' "$BENCH_DIR/pgbench.out")"
+pg_p99="$(cat "$BENCH_DIR"/pgb.* | awk '{ print $3 / 1000 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99)] }')"
+
+lower="$(awk -v a="$kestrel_rps" -v b="$pg_tps" 'BEGIN { print (a < b) ? a : b }')"
+echo "AgentC2 sync invoke benchmark ($seconds s, $concurrency concurrent, $(nproc) cores)"
+printf '%-48s %10.0f req/s   p99 %7.1f ms\n' "sync invoke, 1 step (agent, auth + rate limit)" "$agent_rps" "$agent_p99"
+printf '%-48s %10.0f req/s   p99 %7.1f ms\n' "  ceiling: bare Kestrel JSON endpoint" "$kestrel_rps" "$kestrel_p99"
+printf '%-48s %10.0f tx/s    p99 %7.1f ms\n' "  ceiling: pgbench, same durable writes" "$pg_tps" "$pg_p99"
+printf '%-48s %10.2f x (target >= 0.5)\n' "  ratio to the lower ceiling" "$(bench_calc "$agent_rps / $lower")"
+dotnet bench/AgentC2.Bench/bin/Release/net10.0/AgentC2.Bench.dll ratelimit "$BENCH_REDIS" 5000
