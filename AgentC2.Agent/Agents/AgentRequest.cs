@@ -1,6 +1,6 @@
-using System.Text.RegularExpressions;
 using AgentC2.Agent.Models;
 using AgentC2.Agent.Steps;
+using AgentC2.Agent.Tenancy;
 
 namespace AgentC2.Agent.Agents;
 
@@ -14,7 +14,7 @@ public sealed record AgentRequest(
     string[]? Tools,
     string[]? McpServers);
 
-internal static partial class AgentRequestValidation
+internal static class AgentRequestValidation
 {
     private const int MaxNameLength = 200;
     private const int MaxInstructionsLength = 50_000;
@@ -24,9 +24,9 @@ internal static partial class AgentRequestValidation
     public static (AgentSpec? Spec, Dictionary<string, string[]> Errors) Validate(AgentRequest request, AgentOptions limits)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Slug) || !SlugPattern().IsMatch(request.Slug) || Guid.TryParse(request.Slug, out _))
+        if (!Slugs.IsValid(request.Slug) || Guid.TryParse(request.Slug, out _))
         {
-            errors["slug"] = ["Required: 1-64 lower-case letters, digits and dashes, starting with a letter or digit."];
+            errors["slug"] = [$"Required: {Slugs.Rule}."];
         }
 
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
@@ -58,7 +58,7 @@ internal static partial class AgentRequestValidation
         }
 
         var servers = request.McpServers ?? [];
-        if (servers.Length > MaxListLength || servers.Any(server => !SlugPattern().IsMatch(server)))
+        if (servers.Length > MaxListLength || servers.Any(server => !Slugs.IsValid(server)))
         {
             errors["mcpServers"] = [$"At most {MaxListLength} MCP server names (lower-case letters, digits and dashes)."];
         }
@@ -67,7 +67,4 @@ internal static partial class AgentRequestValidation
             ? (null, errors)
             : (new AgentSpec(request.Slug!, request.Name!.Trim(), request.Instructions ?? string.Empty, tier, maxSteps, [.. tools.Distinct()], [.. servers.Distinct()]), errors);
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
-    private static partial Regex SlugPattern();
 }

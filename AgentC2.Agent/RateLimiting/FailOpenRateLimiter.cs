@@ -14,7 +14,7 @@ internal sealed partial class FailOpenRateLimiter(IReadOnlyList<(string Scope, R
 
     public override RateLimiterStatistics? GetStatistics() => null;
 
-    protected override RateLimitLease AttemptAcquireCore(int permitCount) => Denied.Lease;
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => Lease.Denied;
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
@@ -41,7 +41,7 @@ internal sealed partial class FailOpenRateLimiter(IReadOnlyList<(string Scope, R
             lease.Dispose();
         }
 
-        return Granted.Lease;
+        return Lease.Granted;
     }
 
     protected override void Dispose(bool disposing)
@@ -60,26 +60,13 @@ internal sealed partial class FailOpenRateLimiter(IReadOnlyList<(string Scope, R
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limit ({Scope}) let a request through: Redis did not answer ({Reason})")]
     private static partial void LogFailedOpen(ILogger logger, string scope, string reason);
 
-    private sealed class Granted : RateLimitLease
+    /// <summary>A decision without metadata: granted after every window agreed, or denied (the synchronous attempt, always).</summary>
+    private sealed class Lease(bool acquired) : RateLimitLease
     {
-        public static readonly Granted Lease = new();
+        public static readonly Lease Granted = new(true);
+        public static readonly Lease Denied = new(false);
 
-        public override bool IsAcquired => true;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
-    }
-
-    private sealed class Denied : RateLimitLease
-    {
-        public static readonly Denied Lease = new();
-
-        public override bool IsAcquired => false;
+        public override bool IsAcquired => acquired;
 
         public override IEnumerable<string> MetadataNames => [];
 

@@ -47,36 +47,23 @@ internal sealed class ApiKeyAuthenticationHandler(
             : Success(TenancyClaims.ToIdentity(caller, SchemeName));
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await problemDetails.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = "Unauthorized",
-                Type = Problems.Unauthorized,
-                Detail = "Send a valid API key as 'Authorization: Bearer <key>'; unknown and revoked keys are refused.",
-            },
-        });
+        return WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized", Problems.Unauthorized,
+            "Send a valid API key as 'Authorization: Bearer <key>'; unknown and revoked keys are refused.");
     }
 
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", Problems.Forbidden, "This key may not use this endpoint.");
+
+    private async Task WriteProblemAsync(int status, string title, string type, string detail)
     {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
+        Response.StatusCode = status;
         await problemDetails.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Forbidden",
-                Type = Problems.Forbidden,
-                Detail = "This key may not use this endpoint.",
-            },
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Type = type, Detail = detail },
         });
     }
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AgentC2.Agent.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -8,7 +7,7 @@ namespace AgentC2.Agent.Tenancy;
 /// <c>/api/operator</c>: organizations and their API keys, for the holder of the operator key.
 /// A new key is shown once, in the response that issues it.
 /// </summary>
-internal static partial class OperatorApi
+internal static class OperatorApi
 {
     public static RouteGroupBuilder MapOperatorApi(this IEndpointRouteBuilder routes)
     {
@@ -34,9 +33,9 @@ internal static partial class OperatorApi
         OrganizationRequest request, OrganizationStore store, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Slug) || !SlugPattern().IsMatch(request.Slug))
+        if (!Slugs.IsValid(request.Slug))
         {
-            errors["slug"] = ["Required: 1-64 lower-case letters, digits and dashes."];
+            errors["slug"] = [$"Required: {Slugs.Rule}."];
         }
 
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
@@ -86,7 +85,4 @@ internal static partial class OperatorApi
         await store.RevokeKeyAsync(organizationId, keyId, cancellationToken)
             ? TypedResults.NoContent()
             : Problems.NotFoundResult("No such API key in this organization.");
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
-    private static partial Regex SlugPattern();
 }
