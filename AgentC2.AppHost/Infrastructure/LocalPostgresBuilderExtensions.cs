@@ -29,6 +29,7 @@ internal static class LocalPostgresBuilderExtensions
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (@event, ct) =>
         {
             var logger = @event.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource);
+            InfrastructureLog.DataFolder(logger, layout.DataDirectory);
             await layout.StopOrphanedServerAsync(logger, ct).ConfigureAwait(false);
             await layout.InitializeDataDirectoryAsync(installation, await password.Resource.GetValueAsync(ct).ConfigureAwait(false) ?? string.Empty, logger, ct).ConfigureAwait(false);
         });
@@ -142,11 +143,37 @@ internal sealed class LocalPostgresLayout
 
     public static LocalPostgresLayout Prepare(string stateDirectory, PostgresInstallation installation)
     {
-        var layout = new LocalPostgresLayout(Path.Combine(stateDirectory, "postgres"), Path.Combine(stateDirectory, "postgres.password"), installation.RunAsUser);
+        var layout = new LocalPostgresLayout(DataRoot(stateDirectory, installation), Path.Combine(stateDirectory, "postgres.password"), installation.RunAsUser);
         Directory.CreateDirectory(layout.SocketDirectory);
         File.WriteAllText(layout.LauncherScript, LauncherScriptText.Value);
         UnixPermissions.Set(layout.LauncherScript, UnixPermissions.WorldReadableExecutable);
         return layout;
+    }
+
+    /// <summary>
+    /// <c>&lt;state&gt;/postgres</c>, unless the server's account cannot reach the state folder (a checkout
+    /// inside a private home or temporary folder): then a folder under <c>/var/tmp/agentc2</c>, whose
+    /// path is remembered in the state folder, so data persists and deleting the state folder resets it.
+    /// </summary>
+    private static string DataRoot(string stateDirectory, PostgresInstallation installation)
+    {
+        var preferred = Path.Combine(stateDirectory, "postgres");
+        if (installation.RunAsUser is null || installation.CanReach(stateDirectory))
+        {
+            return preferred;
+        }
+
+        var pointer = Path.Combine(stateDirectory, "postgres.location");
+        if (File.Exists(pointer) && File.ReadAllText(pointer).Trim() is { Length: > 0 } remembered)
+        {
+            return remembered;
+        }
+
+        var shared = Directory.CreateDirectory("/var/tmp/agentc2");
+        UnixPermissions.Set(shared.FullName, UnixPermissions.WorldReadableExecutable);
+        var root = Path.Combine(shared.FullName, $"postgres-{Guid.NewGuid():N}");
+        File.WriteAllText(pointer, root);
+        return root;
     }
 
     /// <summary>The superuser password: generated once, kept beside (not inside) the data folder, readable by the AppHost's user only.</summary>

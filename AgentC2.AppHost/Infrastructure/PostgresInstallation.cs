@@ -20,6 +20,18 @@ internal sealed record PostgresInstallation(string BinDirectory, string? RunAsUs
         ? (program, arguments)
         : (SetPriv, [$"--reuid={RunAsUser}", $"--regid={RunAsUser}", "--init-groups", program, .. arguments]);
 
+    /// <summary>Whether the server's account can enter <paramref name="directory"/> (every folder on its path must let it).</summary>
+    public bool CanReach(string directory)
+    {
+        if (RunAsUser is null)
+        {
+            return true;
+        }
+
+        var (command, arguments) = Invocation("/usr/bin/test", "-x", directory);
+        return ProcessRunner.RunAsync(command, arguments, CancellationToken.None).GetAwaiter().GetResult().ExitCode == 0;
+    }
+
     private static string SetPriv => ExecutableLookup.FindOnPath("setpriv")
         ?? throw new InfrastructureException("setpriv was not found on PATH: install it with 'apt-get install -y util-linux' to run PostgreSQL as a non-root user.");
 
