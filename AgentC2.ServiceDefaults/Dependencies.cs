@@ -43,6 +43,10 @@ public static class DependencyExtensions
                 // Start and keep running while Redis is away; fail commands at once instead of
                 // queueing them, so callers can fail open and health reports the outage quickly.
                 options.AbortOnConnectFail = false;
+
+                // The .NET thread pool rather than the client's own spinning I/O threads: on small
+                // instances those threads compete with request processing for the cores.
+                options.SocketManager = SocketManager.ThreadPool;
                 options.BacklogPolicy = BacklogPolicy.FailFast;
                 options.ConnectTimeout = 2_000;
                 options.SyncTimeout = 2_000;

@@ -142,6 +142,33 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
             step, cancellationToken: cancellationToken)) == 1;
     }
 
+    /// <summary>
+    /// Checkpoints a run's final step and finishes the run with its output, in one statement; returns the
+    /// finished run, or null when the step was already saved (a retry) or the run had already ended.
+    /// </summary>
+    public async Task<RunRecord?> SaveFinalStepAsync(RunStepRecord step, string output, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"""
+            WITH saved AS (
+                INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
+                VALUES (@RunId, @StepNumber, @ModelTier, @Messages::jsonb, @InputTokens, @OutputTokens, @DurationMs, @CreatedAt)
+                ON CONFLICT (run_id, step_number) DO NOTHING
+                RETURNING run_id),
+            r AS (
+                UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
+                                input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
+                                status = 'succeeded', output = @output, last_error = NULL, finished_at = @CreatedAt, updated_at = @CreatedAt,
+                                lease_owner = NULL, lease_expires_at = NULL
+                FROM saved WHERE runs.id = saved.run_id AND runs.status NOT IN ('succeeded', 'failed', 'cancelled')
+                RETURNING runs.*)
+            SELECT {RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
+            """,
+            new { step.RunId, step.StepNumber, step.ModelTier, step.Messages, step.InputTokens, step.OutputTokens, step.DurationMs, step.CreatedAt, output },
+            cancellationToken: cancellationToken));
+    }
+
     /// <summary>Moves a run that is not yet terminal to a terminal status, and returns the run as it then is.</summary>
     public async Task<RunRecord> FinishAsync(RunRecord run, string status, string? output, string? error, CancellationToken cancellationToken)
     {

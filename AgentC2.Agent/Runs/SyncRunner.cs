@@ -25,38 +25,38 @@ internal sealed class SyncRunner(
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
         deadline.CancelAfter(options.Value.SyncTimeout);
         var completed = new List<RunStepRecord>();
-        var (status, output, error) = await ExecuteAsync(run, agent, completed, deadline.Token);
-        var finished = await runs.FinishAsync(run, status, output, error, CancellationToken.None);
+        var (status, output, error, finished) = await ExecuteAsync(run, agent, completed, deadline.Token);
+        finished ??= await runs.FinishAsync(run, status, output, error, CancellationToken.None);
         metrics.RunFinished(agent.Slug, finished.Status, time.GetElapsedTime(started));
         return (finished, completed);
     }
 
-    private async Task<(string Status, string? Output, string? Error)> ExecuteAsync(
+    private async Task<(string Status, string? Output, string? Error, RunRecord? Finished)> ExecuteAsync(
         RunRecord run, AgentDefinition agent, List<RunStepRecord> completed, CancellationToken cancellationToken)
     {
         try
         {
             while (completed.Count < run.MaxSteps)
             {
-                var (outcome, step) = await steps.ExecuteNextAsync(run, agent, completed, cancellationToken);
-                completed.Add(step);
-                if (outcome.Done)
+                var executed = await steps.ExecuteNextAsync(run, agent, completed, finishWhenDone: true, cancellationToken);
+                completed.Add(executed.Step);
+                if (executed.Outcome.Done)
                 {
-                    return (RunStatus.Succeeded, outcome.Output, null);
+                    return (RunStatus.Succeeded, executed.Outcome.Output, null, executed.FinishedRun);
                 }
             }
 
-            return (RunStatus.Failed, null, $"The model had not finished after maxSteps ({run.MaxSteps}) steps.");
+            return (RunStatus.Failed, null, $"The model had not finished after maxSteps ({run.MaxSteps}) steps.", null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return (RunStatus.Failed, null, lifetime.ApplicationStopping.IsCancellationRequested
                 ? "The agent service stopped before the run finished."
-                : $"The run did not finish within the synchronous limit of {options.Value.SyncTimeout.TotalSeconds} s; use executionMode async for long runs.");
+                : $"The run did not finish within the synchronous limit of {options.Value.SyncTimeout.TotalSeconds} s; use executionMode async for long runs.", null);
         }
         catch (Exception exception) when (exception is not NpgsqlException)
         {
-            return (RunStatus.Failed, null, $"The model or a tool failed ({exception.GetType().Name}).");
+            return (RunStatus.Failed, null, $"The model or a tool failed ({exception.GetType().Name}).", null);
         }
     }
 }

@@ -19,9 +19,13 @@ internal sealed partial class StepExecutor(
     TimeProvider time,
     ILogger<StepExecutor> logger)
 {
-    /// <summary>Executes the step after <paramref name="completed"/> (the run's checkpointed steps, in order) and returns it as stored.</summary>
-    public async Task<(StepOutcome Outcome, RunStepRecord Step)> ExecuteNextAsync(
-        RunRecord run, AgentDefinition agent, IReadOnlyList<RunStepRecord> completed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Executes the step after <paramref name="completed"/> (the run's checkpointed steps, in order) and returns it as
+    /// stored. With <paramref name="finishWhenDone"/>, a final step also finishes the run in the same statement
+    /// (<c>FinishedRun</c>).
+    /// </summary>
+    public async Task<ExecutedStep> ExecuteNextAsync(
+        RunRecord run, AgentDefinition agent, IReadOnlyList<RunStepRecord> completed, bool finishWhenDone, CancellationToken cancellationToken)
     {
         var stepNumber = completed.Count + 1;
         var conversation = Conversation.Build(agent, run, completed);
@@ -45,16 +49,21 @@ internal sealed partial class StepExecutor(
             (int)(response.Usage?.InputTokenCount ?? 0), (int)(response.Usage?.OutputTokenCount ?? 0),
             time.GetElapsedTime(started).TotalMilliseconds, time.GetUtcNow().UtcDateTime);
 
-        if (await runs.SaveStepAsync(step, cancellationToken))
+        var outcome = Conversation.OutcomeOf(step);
+        RunRecord? finished = null;
+        var saved = finishWhenDone && outcome.Done
+            ? (finished = await runs.SaveFinalStepAsync(step, outcome.Output ?? string.Empty, cancellationToken)) is not null
+            : await runs.SaveStepAsync(step, cancellationToken);
+        if (saved)
         {
             metrics.Tokens(tier, response.Usage);
             metrics.StepTokens(tier, step.InputTokens + step.OutputTokens);
-            return (Conversation.OutcomeOf(step), step);
+            return new ExecutedStep(outcome, step, finished);
         }
 
         // Another executor checkpointed this step first (a retried step): its result is the one that counts.
         var stored = (await runs.GetStepsAsync(run.Id, cancellationToken)).Single(s => s.StepNumber == stepNumber);
-        return (Conversation.OutcomeOf(stored), stored);
+        return new ExecutedStep(Conversation.OutcomeOf(stored), stored, null);
     }
 
     private async Task<FunctionResultContent> InvokeAsync(IReadOnlyList<AIFunction> tools, FunctionCallContent call, CancellationToken cancellationToken)
@@ -78,3 +87,6 @@ internal sealed partial class StepExecutor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} failed")]
     private static partial void LogToolFailed(ILogger logger, string tool, Exception exception);
 }
+
+/// <summary>A checkpointed step, and the run when that step also finished it.</summary>
+public sealed record ExecutedStep(StepOutcome Outcome, RunStepRecord Step, RunRecord? FinishedRun);
