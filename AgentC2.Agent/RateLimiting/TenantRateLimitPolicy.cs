@@ -1,17 +1,16 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using AgentC2.Agent.Tenancy;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using RedisRateLimiting;
 using StackExchange.Redis;
 
 namespace AgentC2.Agent.RateLimiting;
 
 /// <summary>
 /// One partition per (organization, API key): the organization's window and the key's window,
-/// both counted in Redis (shared by every replica). Callers without a valid key are limited per
-/// client address. Without Redis (Development only) the windows are counted in memory.
+/// counted in Redis (shared by every replica) and decided together in one script; their keys share a
+/// hash tag, so they sit in one Redis Cluster slot. Callers without a valid key are limited per client
+/// address. Without Redis (Development only) the windows are counted in memory.
 /// </summary>
 internal sealed class TenantRateLimitPolicy(
     IServiceProvider services,
@@ -39,32 +38,19 @@ internal sealed class TenantRateLimitPolicy(
         return Partition(
             $"{caller.OrganizationId:N}:{caller.ApiKeyId:N}:{organization}:{settings.ApiKey}",
             [
-                ("organization", $"org:{caller.OrganizationId:N}", organization),
-                ("api-key", $"key:{caller.ApiKeyId:N}", settings.ApiKey),
+                ("organization", $"{{{caller.OrganizationId:N}}}:org", organization),
+                ("api-key", $"{{{caller.OrganizationId:N}}}:key:{caller.ApiKeyId:N}", settings.ApiKey),
             ]);
     }
 
     private RateLimitPartition<string> Partition(string partitionKey, (string Scope, string Counter, WindowLimit Limit)[] windows) =>
-        RateLimitPartition.Get(partitionKey, _ => new FailOpenRateLimiter(
-            [.. windows.Select(w => (w.Scope, Create(w.Counter, w.Limit)))], metrics, _logger));
-
-    private RateLimiter Create(string counter, WindowLimit limit)
-    {
-        // The window length is part of the Redis key, so a changed window starts a fresh count.
-        var key = string.Create(CultureInfo.InvariantCulture, $"{KeyPrefix}{counter}:{(long)limit.Window.TotalSeconds}");
-        return _redis is not null
-            ? new RedisFixedWindowRateLimiter<string>(key, new RedisFixedWindowRateLimiterOptions
+        RateLimitPartition.Get<string>(partitionKey, _ => _redis is not null
+            ? new RedisWindowsRateLimiter(_redis, [.. windows.Select(w => new RateWindow(w.Scope, RedisWindowsRateLimiter.CounterKey(KeyPrefix, w.Counter, w.Limit), w.Limit))], metrics, _logger)
+            : new LocalWindowsRateLimiter([.. windows.Select(w => (w.Scope, (RateLimiter)new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
             {
-                PermitLimit = limit.PermitLimit,
-                Window = limit.Window,
-                ConnectionMultiplexerFactory = () => _redis,
-            })
-            : new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = limit.PermitLimit,
-                Window = limit.Window,
+                PermitLimit = w.Limit.PermitLimit,
+                Window = w.Limit.Window,
                 QueueLimit = 0,
                 AutoReplenishment = true,
-            });
-    }
+            })))], metrics));
 }

@@ -4,15 +4,14 @@ using System.Threading.RateLimiting;
 using AgentC2.Agent;
 using AgentC2.Agent.RateLimiting;
 using Microsoft.Extensions.Logging.Abstractions;
-using RedisRateLimiting;
 using StackExchange.Redis;
 
 namespace AgentC2.Bench;
 
 /// <summary>
-/// One rate-limit decision as the agent makes it (organization window + key window, each a Lua
-/// script in Redis, behind the fail-open wrapper) against the floor: one EVAL round trip to the
-/// same Redis. Sequential, so each figure is a latency; medians of three rounds.
+/// One rate-limit decision as the agent makes it (organization window + key window, one Lua script
+/// in Redis) against the floor: one EVAL round trip to the same Redis. Sequential, so each figure is
+/// a latency; medians of three rounds.
 /// </summary>
 internal static class RateLimitCost
 {
@@ -22,11 +21,11 @@ internal static class RateLimitCost
         var database = redis.GetDatabase();
         using var meters = new MeterFactory();
         var metrics = new AgentMetrics(meters);
-        var window = new RedisFixedWindowRateLimiterOptions { PermitLimit = int.MaxValue, Window = TimeSpan.FromHours(1), ConnectionMultiplexerFactory = () => redis };
-        using var limiter = new FailOpenRateLimiter(
+        var window = new WindowLimit { PermitLimit = int.MaxValue, Window = TimeSpan.FromHours(1) };
+        using var limiter = new RedisWindowsRateLimiter(redis,
             [
-                ("organization", new RedisFixedWindowRateLimiter<string>("agentc2:bench:org", window)),
-                ("api-key", new RedisFixedWindowRateLimiter<string>("agentc2:bench:key", window)),
+                new RateWindow("organization", "agentc2:bench:{o}:org", window),
+                new RateWindow("api-key", "agentc2:bench:{o}:key", window),
             ],
             metrics, NullLogger.Instance);
 
