@@ -1,5 +1,6 @@
 extern alias AgentService;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using System.Threading.RateLimiting;
 using AgentC2.Tests.Fixtures;
 using AgentService::AgentC2.Agent;
@@ -17,7 +18,8 @@ public sealed class RedisWindowsRateLimiterTests(AppHostFixture fixture)
     public async Task All_windows_are_decided_together_and_a_rejection_uses_up_no_window()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync(AgentC2.ResourceNames.Redis))!);
-        using var meters = new TestMeterFactory();
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
         var tag = Guid.NewGuid().ToString("N");
         var organization = new RateWindow("organization", $"test:{{{tag}}}:org", new WindowLimit { PermitLimit = 5, Window = TimeSpan.FromMinutes(1) });
         var key = new RateWindow("api-key", $"test:{{{tag}}}:key", new WindowLimit { PermitLimit = 2, Window = TimeSpan.FromMinutes(1) });
@@ -35,19 +37,5 @@ public sealed class RedisWindowsRateLimiterTests(AppHostFixture fixture)
         Assert.Equal(2, (int)await redis.GetDatabase().StringGetAsync(organization.Key));
         var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(organization.Key);
         Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }

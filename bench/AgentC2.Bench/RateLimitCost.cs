@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using System.Threading.RateLimiting;
 using AgentC2.Agent;
 using AgentC2.Agent.RateLimiting;
@@ -19,7 +20,8 @@ internal static class RateLimitCost
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress);
         var database = redis.GetDatabase();
-        using var meters = new MeterFactory();
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
         var metrics = new AgentMetrics(meters);
         var window = new WindowLimit { PermitLimit = int.MaxValue, Window = TimeSpan.FromHours(1) };
         using var limiter = new RedisWindowsRateLimiter(redis,
@@ -66,19 +68,5 @@ internal static class RateLimitCost
         }
 
         return watch.Elapsed.TotalMicroseconds / count;
-    }
-
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }
