@@ -11,7 +11,11 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class DependencyExtensions
 {
-    public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder, bool required = false)
+    /// <param name="multiplexing">
+    /// Lets concurrent commands share physical connections (fewer round trips under load). Only for
+    /// services that keep no session state outside transactions: no LISTEN, no session-level locks.
+    /// </param>
+    public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder, bool required = false, bool multiplexing = false)
         where TBuilder : IHostApplicationBuilder
     {
         if (IsConfigured(builder, ResourceNames.Database, required))
@@ -22,6 +26,7 @@ public static class DependencyExtensions
             {
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
                 dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
+                dataSource.ConnectionStringBuilder.Multiplexing = multiplexing;
             });
         }
 

@@ -6,7 +6,8 @@ internal static class DataExtensions
 {
     public static void AddAgentData(this IHostApplicationBuilder builder)
     {
-        builder.AddAgentC2Database(required: true);
+        // The agent's statements are single, self-contained commands (or explicit transactions), so it multiplexes.
+        builder.AddAgentC2Database(required: true, multiplexing: true);
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         builder.Services.AddHostedService<DatabaseInitializer>();
     }

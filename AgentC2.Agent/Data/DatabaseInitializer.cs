@@ -7,7 +7,7 @@ namespace AgentC2.Agent.Data;
 
 /// <summary>
 /// Brings the schema up to date before the agent serves requests: DbUp applies the embedded
-/// <c>Data/Migrations/*.sql</c> scripts in order, under a PostgreSQL advisory lock so that replicas
+/// <c>Data/Migrations/*.sql</c> scripts in order, under a PostgreSQL advisory lock (transaction-scoped) so that replicas
 /// starting together migrate one at a time. Then it seeds the demo organization when configured.
 /// </summary>
 internal sealed partial class DatabaseInitializer(
@@ -45,33 +45,29 @@ internal sealed partial class DatabaseInitializer(
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        // A transaction-level lock: the transaction pins one physical connection (even when the data
+        // source multiplexes) and the lock is released when it ends, however it ends.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock($1)", connection))
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
         {
             take.Parameters.AddWithValue(MigrationLockKey);
             await take.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        try
+        var upgrader = DeployChanges.To
+            .PostgresqlDatabase(configuration.GetConnectionString(ResourceNames.Database))
+            .WithScriptsEmbeddedInAssembly(typeof(DatabaseInitializer).Assembly, name => name.Contains(".Data.Migrations.", StringComparison.Ordinal))
+            .WithTransactionPerScript()
+            .LogTo(new DbUpLog(logger))
+            .Build();
+        var result = upgrader.PerformUpgrade();
+        if (!result.Successful)
         {
-            var upgrader = DeployChanges.To
-                .PostgresqlDatabase(configuration.GetConnectionString(ResourceNames.Database))
-                .WithScriptsEmbeddedInAssembly(typeof(DatabaseInitializer).Assembly, name => name.Contains(".Data.Migrations.", StringComparison.Ordinal))
-                .WithTransactionPerScript()
-                .LogTo(new DbUpLog(logger))
-                .Build();
-            var result = upgrader.PerformUpgrade();
-            if (!result.Successful)
-            {
-                throw new InvalidOperationException($"Database migration {result.ErrorScript?.Name} failed: {result.Error.Message}", result.Error);
-            }
+            throw new InvalidOperationException($"Database migration {result.ErrorScript?.Name} failed: {result.Error.Message}", result.Error);
         }
-        finally
-        {
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
-            release.Parameters.AddWithValue(MigrationLockKey);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
-        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is not reachable yet (attempt {Attempt}): {Reason}")]
