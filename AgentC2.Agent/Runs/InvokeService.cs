@@ -45,7 +45,7 @@ internal sealed class InvokeService(AgentStore agents, RunStore runs, SyncRunner
         var created = await runs.CreateAsync(new NewRun(
             caller.OrganizationId, agent.Id, invocation.ExecutionMode, invocation.Input, invocation.MaxSteps, invocation.Metadata,
             invocation.CallbackUrl, invocation.IdempotencyKey,
-            invocation.IdempotencyKey is null ? null : InvocationPolicy.Fingerprint(agent, invocation)), agent.Slug, cancellationToken);
+            invocation.IdempotencyKey is null ? null : InvocationPolicy.Fingerprint(agent, invocation)), cancellationToken);
 
         switch (created)
         {

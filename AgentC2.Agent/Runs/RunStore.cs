@@ -28,29 +28,37 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     private const string SelectRun = $"SELECT {RunColumns} FROM runs r JOIN agents a ON a.id = r.agent_id";
 
+    // Checkpoints a step unless it already is (a retry): returns its run_id only when it inserted.
+    private const string InsertStep = """
+        INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
+        VALUES (@RunId, @StepNumber, @ModelTier, @Messages::jsonb, @InputTokens, @OutputTokens, @DurationMs, @CreatedAt)
+        ON CONFLICT (run_id, step_number) DO NOTHING
+        RETURNING run_id
+        """;
+
     /// <summary>Creates the run (one round trip), or finds what holds its idempotency key.</summary>
-    public async Task<CreateRunResult> CreateAsync(NewRun run, string agentSlug, CancellationToken cancellationToken)
+    public async Task<CreateRunResult> CreateAsync(NewRun run, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow();
             var created = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
-                """
-                INSERT INTO runs AS r (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
-                                       idempotency_key, request_hash, available_at, created_at, started_at, updated_at)
-                VALUES (@id, @OrganizationId, @AgentId, @status, @ExecutionMode, @Input, @MaxSteps, @Metadata::jsonb, @CallbackUrl,
-                        @IdempotencyKey, @RequestHash, @now, @now, @startedAt, @now)
-                ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                RETURNING r.id, r.organization_id, r.agent_id, @agentSlug::text AS agent_slug, r.status, r.execution_mode, r.input, r.output,
-                          r.max_steps, r.metadata::text AS metadata, r.callback_url, r.last_error, r.steps_completed,
-                          r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at
+                $"""
+                WITH r AS (
+                    INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
+                                      idempotency_key, request_hash, available_at, created_at, started_at, updated_at)
+                    VALUES (@id, @OrganizationId, @AgentId, @status, @ExecutionMode, @Input, @MaxSteps, @Metadata::jsonb, @CallbackUrl,
+                            @IdempotencyKey, @RequestHash, @now, @now, @startedAt, @now)
+                    ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                    RETURNING *)
+                SELECT {RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
                 """,
                 new
                 {
                     id = Guid.CreateVersion7(),
                     run.OrganizationId, run.AgentId, run.ExecutionMode, run.Input, run.MaxSteps, run.Metadata, run.CallbackUrl,
-                    run.IdempotencyKey, run.RequestHash, now, agentSlug,
+                    run.IdempotencyKey, run.RequestHash, now,
                     status = run.ExecutionMode == ExecutionModes.Sync ? RunStatus.Running : RunStatus.Queued,
                     startedAt = run.ExecutionMode == ExecutionModes.Sync ? now : (DateTimeOffset?)null,
                 },
@@ -128,12 +136,9 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
-            """
+            $"""
             WITH saved AS (
-                INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
-                VALUES (@RunId, @StepNumber, @ModelTier, @Messages::jsonb, @InputTokens, @OutputTokens, @DurationMs, @CreatedAt)
-                ON CONFLICT (run_id, step_number) DO NOTHING
-                RETURNING run_id)
+                {InsertStep})
             UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
                             input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
                             updated_at = @CreatedAt
@@ -152,10 +157,7 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
         return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
             $"""
             WITH saved AS (
-                INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
-                VALUES (@RunId, @StepNumber, @ModelTier, @Messages::jsonb, @InputTokens, @OutputTokens, @DurationMs, @CreatedAt)
-                ON CONFLICT (run_id, step_number) DO NOTHING
-                RETURNING run_id),
+                {InsertStep}),
             r AS (
                 UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
                                 input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,

@@ -40,11 +40,12 @@ internal static class Conversation
     }
 
     /// <summary>A step is final when its model reply asked for no tool; the run's output is then that reply's text.</summary>
-    public static StepOutcome OutcomeOf(RunStepRecord step)
+    public static StepOutcome OutcomeOf(RunStepRecord step) => OutcomeOf(step.StepNumber, Read(step.Messages));
+
+    public static StepOutcome OutcomeOf(int stepNumber, IReadOnlyList<ChatMessage> messages)
     {
-        var messages = Read(step.Messages);
         var final = !messages.Any(m => m.Contents.OfType<FunctionCallContent>().Any());
-        return new StepOutcome(step.StepNumber, final, final ? messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text : null);
+        return new StepOutcome(stepNumber, final, final ? messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text : null);
     }
 }
 

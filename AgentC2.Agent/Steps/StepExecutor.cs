@@ -49,7 +49,7 @@ internal sealed partial class StepExecutor(
             (int)(response.Usage?.InputTokenCount ?? 0), (int)(response.Usage?.OutputTokenCount ?? 0),
             time.GetElapsedTime(started).TotalMilliseconds, time.GetUtcNow().UtcDateTime);
 
-        var outcome = Conversation.OutcomeOf(step);
+        var outcome = Conversation.OutcomeOf(stepNumber, produced);
         RunRecord? finished = null;
         var saved = finishWhenDone && outcome.Done
             ? (finished = await runs.SaveFinalStepAsync(step, outcome.Output ?? string.Empty, cancellationToken)) is not null
