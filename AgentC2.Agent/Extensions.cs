@@ -6,6 +6,8 @@ using AgentC2.Agent.RateLimiting;
 using AgentC2.Agent.Runs;
 using AgentC2.Agent.Steps;
 using AgentC2.Agent.Tenancy;
+using AgentC2.Agent.Webhooks;
+using AgentC2.Security;
 using Scalar.AspNetCore;
 
 namespace AgentC2.Agent;
@@ -32,6 +34,11 @@ internal static class Extensions
         builder.Services.AddSingleton<StepExecutor>();
         builder.Services.AddSingleton<SyncRunner>();
         builder.Services.AddSingleton<InvokeService>();
+        builder.Services.AddSingleton<AsyncStepRunner>();
+        builder.Services.AddSingleton<RunEvents>();
+        builder.Services.AddSingleton<RunEventStream>();
+        builder.Services.AddSingleton<WebhookStore>();
+        builder.AddOutboundUrlGuard();
 
         builder.Services.AddOpenApi();
     }
@@ -45,7 +52,9 @@ internal static class Extensions
         var api = app.MapGroup("/api").RequireOrganization().RequireTenantRateLimit();
         api.MapAgentsApi();
         api.MapRunsApi();
+        api.MapWebhooksApi();
         app.MapOperatorApi();
+        app.MapInternalStepsApi();
 
         app.MapOpenApi().DisableRateLimiting().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", options => options.WithTitle("AgentC2 API").WithOpenApiRoutePattern("/openapi/{documentName}.json"))

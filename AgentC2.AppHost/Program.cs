@@ -19,12 +19,15 @@ try
         .WithExternalHttpEndpoints()
         .WithAgentC2Secrets();
 
-    // Drains the run queue and drives async runs through the agent's step endpoint. It starts beside
-    // the agent rather than after it: reaching the agent is retried, as it must be in production.
+    // Drains the run queue and drives async runs, one step per call to the agent's internal endpoint, and
+    // delivers webhooks. It starts beside the agent rather than after it: a step the agent cannot take yet is
+    // retried with backoff, as it must be in production.
     builder.AddProject<Projects.AgentC2_Worker>(ResourceNames.Worker)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
-        .WithReference(agent);
+        .WithReference(agent)
+        .WithInternalCredential(agent)
+        .WithReplicas(2);
 
     // The operator console (it says so when the agent API is not reachable yet).
     builder.AddProject<Projects.AgentC2_Frontend>(ResourceNames.Frontend)

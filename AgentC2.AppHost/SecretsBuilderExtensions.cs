@@ -7,6 +7,7 @@ internal static class SecretsBuilderExtensions
     public const string OperatorApiKey = "operator-api-key";
     public const string DemoApiKey = "demo-api-key";
     public const string ModelApiKey = "model-api-key";
+    public const string InternalApiKey = "internal-api-key";
 
     /// <summary>
     /// The agent's secrets as AppHost parameters. <c>operator-api-key</c> guards the operator API; in run
@@ -34,5 +35,16 @@ internal static class SecretsBuilderExtensions
         }
 
         return agent;
+    }
+
+    /// <summary>
+    /// The internal service credential (<c>internal-api-key</c>, generated when unset) with which the worker calls the
+    /// agent's internal step endpoint; both get it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithInternalCredential(this IResourceBuilder<ProjectResource> worker, IResourceBuilder<ProjectResource> agent)
+    {
+        var credential = worker.ApplicationBuilder.AddParameter(InternalApiKey, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        agent.WithEnvironment(InternalApi.CredentialEnvironmentVariable, credential);
+        return worker.WithEnvironment(InternalApi.CredentialEnvironmentVariable, credential);
     }
 }

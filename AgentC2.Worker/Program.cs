@@ -1,9 +1,10 @@
-// The worker serves HTTP only for its probes and metrics.
+using AgentC2.Worker;
+
+// The worker drains the run queue and the webhook outbox; it serves HTTP only for its probes and metrics.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddAgentC2Database();
-builder.AddAgentC2Redis();
+builder.AddWorkerServices();
 
 var app = builder.Build();
 

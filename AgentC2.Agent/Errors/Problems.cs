@@ -21,6 +21,9 @@ internal static class Problems
     public const string RateLimited = "urn:agentc2:problem:rate-limited";
     public const string DependencyUnavailable = "urn:agentc2:problem:dependency-unavailable";
     public const string Internal = "urn:agentc2:problem:internal";
+    public const string RunEnded = "urn:agentc2:problem:run-ended";
+    public const string LeaseNotHeld = "urn:agentc2:problem:lease-not-held";
+    public const string StepFailed = "urn:agentc2:problem:step-failed";
 
     public static string TypeFor(int status) => status switch
     {
@@ -43,6 +46,9 @@ internal static class Problems
 
     public static ProblemHttpResult ConflictResult(string detail, string type = Conflict) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict", type: type);
+
+    public static ProblemHttpResult StepFailedResult(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status502BadGateway, title: "Step failed", type: StepFailed);
 
     public static ProblemHttpResult BadRequestResult(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request", type: BadRequest);

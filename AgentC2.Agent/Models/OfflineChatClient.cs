@@ -14,6 +14,8 @@ namespace AgentC2.Agent.Models;
 /// with no tool offered it answers at once.</item>
 /// <item>The final answer follows <see cref="OfflineModelOptions.Reply"/> and quotes the last tool result; token counts are
 /// <see cref="TokenEstimator"/> estimates at <see cref="OfflineModelOptions.CharactersPerToken"/>.</item>
+/// <item><c>#latency=MS</c> in the input adds that many milliseconds to each call (on top of <see cref="OfflineModelOptions.Latency"/>);
+/// <c>#fail=N</c> makes call N fail (an <see cref="InvalidOperationException"/>), for exercising retries.</item>
 /// <item>Summarisation requests (see <see cref="ContextCompactor"/>) get a digest of the text they carry.</item>
 /// </list>
 /// </summary>
@@ -28,9 +30,16 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default)
     {
         var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        if (options.Latency > TimeSpan.Zero)
+        var input = conversation.FirstOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
+        var latency = options.Latency + TimeSpan.FromMilliseconds(Number(LatencyDirective(), input) ?? 0);
+        if (latency > TimeSpan.Zero)
         {
-            await Task.Delay(options.Latency, time, cancellationToken);
+            await Task.Delay(latency, time, cancellationToken);
+        }
+
+        if (!IsSummarization(chatOptions) && Number(FailDirective(), input) is { } failing && failing == CallNumber(conversation, chatOptions))
+        {
+            throw new InvalidOperationException($"The offline model was asked to fail call {failing} (#fail).");
         }
 
         var reply = IsSummarization(chatOptions) ? Summarize(conversation) : Answer(conversation, chatOptions);
@@ -66,12 +75,8 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
     private ChatMessage Answer(IReadOnlyList<ChatMessage> conversation, ChatOptions? chatOptions)
     {
         var input = conversation.FirstOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
-        var call = chatOptions?.AdditionalProperties?.TryGetValue(StepProperty, out var step) == true && step is int number
-            ? number
-            : conversation.Count(m => m.Role == ChatRole.Assistant) + 1;
-        var steps = Directive(StepsDirective(), input) is { } requested && int.TryParse(requested, CultureInfo.InvariantCulture, out var n) && n > 0
-            ? n
-            : options.StepsPerRun;
+        var call = CallNumber(conversation, chatOptions);
+        var steps = Number(StepsDirective(), input) is { } n && n > 0 ? n : options.StepsPerRun;
 
         if (call < steps && ChooseTool(chatOptions, Directive(ToolDirective(), input)) is { } tool)
         {
@@ -119,12 +124,26 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
             ? properties.EnumerateObject().Select(p => p.Name).FirstOrDefault()
             : null;
 
+    private static int CallNumber(IReadOnlyList<ChatMessage> conversation, ChatOptions? chatOptions) =>
+        chatOptions?.AdditionalProperties?.TryGetValue(StepProperty, out var step) == true && step is int number
+            ? number
+            : conversation.Count(m => m.Role == ChatRole.Assistant) + 1;
+
+    private static int? Number(Regex pattern, string input) =>
+        Directive(pattern, input) is { } text && int.TryParse(text, CultureInfo.InvariantCulture, out var n) ? n : null;
+
     private static string? Directive(Regex pattern, string input) => pattern.Match(input) is { Success: true } match ? match.Groups[1].Value : null;
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length), "…");
 
     [GeneratedRegex(@"#steps=(\d{1,5})")]
     private static partial Regex StepsDirective();
+
+    [GeneratedRegex(@"#latency=(\d{1,5})")]
+    private static partial Regex LatencyDirective();
+
+    [GeneratedRegex(@"#fail=(\d{1,5})")]
+    private static partial Regex FailDirective();
 
     [GeneratedRegex(@"#tool=([A-Za-z0-9_\-\.]{1,128})")]
     private static partial Regex ToolDirective();

@@ -1,5 +1,6 @@
 using AgentC2.Agent.Agents;
 using AgentC2.Agent.Tenancy;
+using AgentC2.Security;
 using Microsoft.Extensions.Options;
 
 namespace AgentC2.Agent.Runs;
@@ -25,7 +26,8 @@ public abstract record InvokeOutcome
 /// under the idempotency key (the same key and request return the same run), then either runs it
 /// to the end in-process (sync) or leaves it queued for the worker (async).
 /// </summary>
-internal sealed class InvokeService(AgentStore agents, RunStore runs, SyncRunner syncRunner, IOptions<AgentOptions> options, TimeProvider time)
+internal sealed class InvokeService(
+    AgentStore agents, RunStore runs, SyncRunner syncRunner, OutboundUrlGuard urlGuard, IOptions<AgentOptions> options, TimeProvider time)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
@@ -40,6 +42,12 @@ internal sealed class InvokeService(AgentStore agents, RunStore runs, SyncRunner
         if (invocation is null)
         {
             return new InvokeOutcome.Invalid(errors);
+        }
+
+        // The callback is refused now if it points inside (after DNS resolution), and checked again at delivery.
+        if (invocation.CallbackUrl is not null && await urlGuard.CheckAsync(invocation.CallbackUrl, cancellationToken) is { } refused)
+        {
+            return new InvokeOutcome.Invalid(new() { ["callbackUrl"] = [refused] });
         }
 
         var created = await runs.CreateAsync(new NewRun(

@@ -19,7 +19,7 @@ public static class ExecutionModes
     public const string Async = "async";
 }
 
-/// <summary>A run as stored: the request, its progress and its result.</summary>
+/// <summary>A run as stored: the request, its progress and its result (and, for async runs, its lease).</summary>
 public sealed record RunRecord(
     Guid Id,
     Guid OrganizationId,
@@ -38,7 +38,9 @@ public sealed record RunRecord(
     long OutputTokens,
     DateTime CreatedAt,
     DateTime? StartedAt,
-    DateTime? FinishedAt);
+    DateTime? FinishedAt,
+    string? LeaseOwner,
+    int Attempts);
 
 /// <summary>A completed step: the messages it added to the conversation (JSON), its tier and token use.</summary>
 public sealed record RunStepRecord(
@@ -62,3 +64,9 @@ public sealed record NewRun(
     string? CallbackUrl,
     string? IdempotencyKey,
     byte[]? RequestHash);
+
+/// <summary>The <c>error</c> of runs that did not finish, as clients read it.</summary>
+public static class RunErrors
+{
+    public static string MaxStepsReached(int maxSteps) => $"The model had not finished after maxSteps ({maxSteps}) steps.";
+}

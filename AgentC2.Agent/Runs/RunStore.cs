@@ -23,7 +23,7 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
     private const string RunColumns = """
         r.id, r.organization_id, r.agent_id, a.slug AS agent_slug, r.status, r.execution_mode, r.input, r.output,
         r.max_steps, r.metadata::text AS metadata, r.callback_url, r.last_error, r.steps_completed,
-        r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at
+        r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at, r.lease_owner, r.attempts
         """;
 
     private const string SelectRun = $"SELECT {RunColumns} FROM runs r JOIN agents a ON a.id = r.agent_id";
@@ -98,6 +98,34 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
             new { organizationId, id }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>A run by id in any organization: only for the internal step endpoint, which checks the caller's lease.</summary>
+    public async Task<RunRecord?> FindLeasableAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"{SelectRun} WHERE r.id = @id", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Cancels a queued or running run of the organization: a queued run is never claimed, a running one stops at its
+    /// next step boundary. Null when the run is not the organization's or had already ended (see <paramref name="found"/>).
+    /// </summary>
+    public async Task<(RunRecord? Cancelled, RunRecord? Found)> CancelAsync(Guid organizationId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var cancelled = await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"""
+            WITH r AS (
+                UPDATE runs SET status = 'cancelled', last_error = 'Cancelled on request.', finished_at = @now, updated_at = @now,
+                                lease_owner = NULL, lease_expires_at = NULL
+                WHERE organization_id = @organizationId AND id = @id AND status IN ('queued', 'running')
+                RETURNING *)
+            SELECT {RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
+            """,
+            new { organizationId, id, now = time.GetUtcNow() }, cancellationToken: cancellationToken));
+        return cancelled is not null ? (cancelled, cancelled) : (null, await FindAsync(organizationId, id, cancellationToken));
+    }
+
     public async Task<IReadOnlyList<RunRecord>> ListAsync(Guid organizationId, Guid? agentId, string? status, RunCursor? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -129,22 +157,25 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
     }
 
     /// <summary>
-    /// Checkpoints a step and adds its tokens to the run, atomically in one statement. A step that was
-    /// already saved (a retry) changes nothing and returns false.
+    /// Checkpoints a step and adds its tokens to the run, atomically in one statement, and reads the run's status
+    /// (a cancelled run stops at this step boundary). A step that was already saved (a retry) changes nothing.
     /// </summary>
-    public async Task<bool> SaveStepAsync(RunStepRecord step, CancellationToken cancellationToken)
+    public async Task<StepSaved> SaveStepAsync(RunStepRecord step, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        return await connection.QuerySingleAsync<StepSaved>(new CommandDefinition(
             $"""
             WITH saved AS (
-                {InsertStep})
-            UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
-                            input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
-                            updated_at = @CreatedAt
-            FROM saved WHERE runs.id = saved.run_id
+                {InsertStep}),
+            counted AS (
+                UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
+                                input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
+                                updated_at = @CreatedAt
+                FROM saved WHERE runs.id = saved.run_id
+                RETURNING runs.id)
+            SELECT EXISTS (SELECT 1 FROM counted) AS inserted, (SELECT status FROM runs WHERE id = @RunId) AS run_status
             """,
-            step, cancellationToken: cancellationToken)) == 1;
+            step, cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -188,6 +219,9 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
             ?? (await FindAsync(run.OrganizationId, run.Id, cancellationToken))!;
     }
 }
+
+/// <summary>Whether a step was checkpointed by this call, and the run's status as the step ended.</summary>
+public sealed record StepSaved(bool Inserted, string RunStatus);
 
 /// <summary>A position in the runs list (newest first): the last run of the previous page.</summary>
 public sealed record RunCursor(DateTime CreatedAt, Guid Id)

@@ -21,6 +21,7 @@ public sealed record RunView(
     string? Error,
     int MaxSteps,
     int StepsCompleted,
+    int Attempts,
     JsonElement? Metadata,
     string? CallbackUrl,
     TokenUsage Usage,
@@ -31,7 +32,7 @@ public sealed record RunView(
 {
     public static RunView Of(RunRecord run, IReadOnlyList<RunStepRecord>? steps = null) => new(
         run.Id, run.AgentId, run.AgentSlug, run.Status, run.ExecutionMode, run.Input, run.Output, run.LastError,
-        run.MaxSteps, run.StepsCompleted,
+        run.MaxSteps, run.StepsCompleted, run.Attempts,
         run.Metadata is null ? null : JsonDocument.Parse(run.Metadata).RootElement.Clone(),
         run.CallbackUrl, TokenUsage.Of(run.InputTokens, run.OutputTokens),
         run.CreatedAt, run.StartedAt, run.FinishedAt,

@@ -18,6 +18,8 @@ internal static class RunsApi
         var group = api.MapGroup("/runs").WithTags("Runs");
         group.MapGet("/", ListRuns);
         group.MapGet("/{id:guid}", GetRun);
+        group.MapPost("/{id:guid}/cancel", CancelRun);
+        group.MapGet("/{id:guid}/events", FollowRun).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return group;
     }
 
@@ -50,6 +52,40 @@ internal static class RunsApi
         await runs.FindAsync(context.User.Caller().OrganizationId, id, cancellationToken) is { } run
             ? TypedResults.Ok(RunView.Of(run, await runs.GetStepsAsync(run.Id, cancellationToken)))
             : Problems.NotFoundResult("No such run in this organization.");
+
+    private static async Task<Results<Ok<RunView>, ProblemHttpResult>> CancelRun(
+        Guid id, HttpContext context, RunStore runs, RunEvents events, AgentMetrics metrics, CancellationToken cancellationToken)
+    {
+        var (cancelled, found) = await runs.CancelAsync(context.User.Caller().OrganizationId, id, cancellationToken);
+        if (cancelled is not null)
+        {
+            events.Publish(RunEvent.Finished(cancelled));
+            metrics.RunCancelled(cancelled.ExecutionMode);
+            return TypedResults.Ok(RunView.Of(cancelled));
+        }
+
+        return found is null
+            ? Problems.NotFoundResult("No such run in this organization.")
+            : Problems.ConflictResult($"The run has already ended ({found.Status}); only queued and running runs can be cancelled.", Problems.RunEnded);
+    }
+
+    /// <summary>Server-Sent Events: <c>step</c> (id = step number) for each step, then one <c>status</c> when the run ends.</summary>
+    private static async Task<Results<ServerSentEventsResult<object>, ProblemHttpResult>> FollowRun(
+        Guid id,
+        HttpContext context,
+        RunStore runs,
+        RunEventStream stream,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        CancellationToken cancellationToken)
+    {
+        if (await runs.FindAsync(context.User.Caller().OrganizationId, id, cancellationToken) is not { } run)
+        {
+            return Problems.NotFoundResult("No such run in this organization.");
+        }
+
+        var after = int.TryParse(lastEventId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return TypedResults.ServerSentEvents(stream.FollowAsync(run, after, cancellationToken));
+    }
 
     private static async Task<Results<Ok<RunPage>, ValidationProblem, ProblemHttpResult>> ListRuns(
         HttpContext context, RunStore runs, AgentStore agents, CancellationToken cancellationToken,

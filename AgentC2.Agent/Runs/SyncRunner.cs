@@ -8,11 +8,13 @@ namespace AgentC2.Agent.Runs;
 /// <summary>
 /// Runs a synchronous run to a terminal status in-process, step by step through the same
 /// <see cref="StepExecutor"/> the worker drives for async runs. The run continues if the client
-/// goes away (its result stays readable at <c>/api/runs/{id}</c>); it is bounded by <see cref="AgentOptions.SyncTimeout"/>.
+/// goes away (its result stays readable at <c>/api/runs/{id}</c>); it is bounded by <see cref="AgentOptions.SyncTimeout"/>
+/// and stops at a step boundary when it is cancelled.
 /// </summary>
 internal sealed class SyncRunner(
     StepExecutor steps,
     RunStore runs,
+    RunEvents events,
     AgentMetrics metrics,
     IOptions<AgentOptions> options,
     IHostApplicationLifetime lifetime,
@@ -26,8 +28,13 @@ internal sealed class SyncRunner(
         deadline.CancelAfter(options.Value.SyncTimeout);
         var completed = new List<RunStepRecord>();
         var (status, output, error, finished) = await ExecuteAsync(run, agent, completed, deadline.Token);
-        finished ??= await runs.FinishAsync(run, status, output, error, CancellationToken.None);
-        metrics.RunFinished(agent.Slug, finished.Status, time.GetElapsedTime(started));
+        if (finished is null)
+        {
+            finished = await runs.FinishAsync(run, status, output, error, CancellationToken.None);
+            events.Publish(RunEvent.Finished(finished));
+        }
+
+        metrics.RunFinished(agent.Slug, run.ExecutionMode, finished.Status, time.GetElapsedTime(started));
         return (finished, completed);
     }
 
@@ -40,13 +47,14 @@ internal sealed class SyncRunner(
             {
                 var executed = await steps.ExecuteNextAsync(run, agent, completed, finishWhenDone: true, cancellationToken);
                 completed.Add(executed.Step);
-                if (executed.Outcome.Done)
+                if (executed.Outcome.Done || RunStatus.IsTerminal(executed.RunStatus))
                 {
+                    // Done (finished in the same statement), or cancelled meanwhile (finishing then changes nothing).
                     return (RunStatus.Succeeded, executed.Outcome.Output, null, executed.FinishedRun);
                 }
             }
 
-            return (RunStatus.Failed, null, $"The model had not finished after maxSteps ({run.MaxSteps}) steps.", null);
+            return (RunStatus.Failed, null, RunErrors.MaxStepsReached(run.MaxSteps), null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -16,6 +16,7 @@ internal sealed partial class StepExecutor(
     ModelRouter router,
     ContextCompactor compactor,
     AgentMetrics metrics,
+    RunEvents events,
     TimeProvider time,
     ILogger<StepExecutor> logger)
 {
@@ -50,20 +51,32 @@ internal sealed partial class StepExecutor(
             time.GetElapsedTime(started).TotalMilliseconds, time.GetUtcNow().UtcDateTime);
 
         var outcome = Conversation.OutcomeOf(stepNumber, produced);
-        RunRecord? finished = null;
-        var saved = finishWhenDone && outcome.Done
-            ? (finished = await runs.SaveFinalStepAsync(step, outcome.Output ?? string.Empty, cancellationToken)) is not null
-            : await runs.SaveStepAsync(step, cancellationToken);
-        if (saved)
+        if (finishWhenDone && outcome.Done)
         {
-            metrics.Tokens(tier, response.Usage);
-            metrics.StepTokens(tier, step.InputTokens + step.OutputTokens);
-            return new ExecutedStep(outcome, step, finished);
+            if (await runs.SaveFinalStepAsync(step, outcome.Output ?? string.Empty, cancellationToken) is { } finished)
+            {
+                Checkpointed(tier, response.Usage, step);
+                events.Publish(RunEvent.Finished(finished));
+                return new ExecutedStep(outcome, step, finished.Status, finished);
+            }
+        }
+        else if (await runs.SaveStepAsync(step, cancellationToken) is { Inserted: true } saved)
+        {
+            Checkpointed(tier, response.Usage, step);
+            return new ExecutedStep(outcome, step, saved.RunStatus, null);
         }
 
-        // Another executor checkpointed this step first (a retried step): its result is the one that counts.
+        // Another executor checkpointed this step first (a retried step), or the run ended meanwhile: what is stored counts.
         var stored = (await runs.GetStepsAsync(run.Id, cancellationToken)).Single(s => s.StepNumber == stepNumber);
-        return new ExecutedStep(Conversation.OutcomeOf(stored), stored, null);
+        var status = (await runs.FindAsync(run.OrganizationId, run.Id, cancellationToken))?.Status ?? RunStatus.Cancelled;
+        return new ExecutedStep(Conversation.OutcomeOf(stored), stored, status, null);
+    }
+
+    private void Checkpointed(string tier, UsageDetails? usage, RunStepRecord step)
+    {
+        metrics.Tokens(tier, usage);
+        metrics.StepTokens(tier, step.InputTokens + step.OutputTokens);
+        events.Publish(RunEvent.Step(step));
     }
 
     private async Task<FunctionResultContent> InvokeAsync(IReadOnlyList<AIFunction> tools, FunctionCallContent call, CancellationToken cancellationToken)
@@ -88,5 +101,8 @@ internal sealed partial class StepExecutor(
     private static partial void LogToolFailed(ILogger logger, string tool, Exception exception);
 }
 
-/// <summary>A checkpointed step, and the run when that step also finished it.</summary>
-public sealed record ExecutedStep(StepOutcome Outcome, RunStepRecord Step, RunRecord? FinishedRun);
+/// <summary>
+/// A checkpointed step, the run's status after it (<c>cancelled</c> when the run was cancelled meanwhile), and the
+/// run when that step also finished it.
+/// </summary>
+public sealed record ExecutedStep(StepOutcome Outcome, RunStepRecord Step, string RunStatus, RunRecord? FinishedRun);

@@ -7,7 +7,8 @@ namespace AgentC2.Agent;
 /// The agent service's instruments (Prometheus names in docs/metrics.md):
 /// <c>agentc2_agent_execution_duration_seconds</c>, <c>agentc2_tokens_total</c>, <c>agentc2_step_tokens</c>,
 /// <c>agentc2_model_routing_decisions_total</c>, <c>agentc2_compression_cache_hits_total</c>/<c>_misses_total</c>,
-/// <c>agentc2_rate_limit_rejections_total</c>, <c>agentc2_rate_limit_fail_open_total</c>.
+/// <c>agentc2_rate_limit_rejections_total</c>, <c>agentc2_rate_limit_fail_open_total</c>,
+/// <c>agentc2_run_outcomes_total</c>, <c>agentc2_step_failures_total</c>.
 /// </summary>
 internal sealed class AgentMetrics
 {
@@ -21,6 +22,8 @@ internal sealed class AgentMetrics
     private readonly Counter<long> _compressionMisses;
     private readonly Counter<long> _rateLimitRejections;
     private readonly Counter<long> _rateLimitFailOpen;
+    private readonly Counter<long> _runOutcomes;
+    private readonly Counter<long> _stepFailures;
 
     public AgentMetrics(IMeterFactory meterFactory)
     {
@@ -37,10 +40,14 @@ internal sealed class AgentMetrics
         _rateLimitRejections = meter.CreateCounter<long>("agentc2.rate_limit.rejections", description: "Requests rejected with 429.");
         _rateLimitFailOpen = meter.CreateCounter<long>("agentc2.rate_limit.fail_open", description: "Rate-limit decisions let through because Redis did not answer.");
 
+        _runOutcomes = meter.CreateCounter<long>("agentc2.run.outcomes", description: "Runs that reached a terminal status here, by mode (sync, async) and outcome.");
+        _stepFailures = meter.CreateCounter<long>("agentc2.step.failures", description: "Steps of async runs that failed (the worker retries the run with backoff).");
+
         // Rare events start at zero so that their series exist (and rate() works) before the first one.
         _compressionHits.Add(0);
         _compressionMisses.Add(0);
         _rateLimitFailOpen.Add(0);
+        _stepFailures.Add(0, new KeyValuePair<string, object?>("reason", "model-or-tool"));
         foreach (var scope in RateLimitScopes)
         {
             _rateLimitRejections.Add(0, new KeyValuePair<string, object?>("scope", scope));
@@ -50,8 +57,15 @@ internal sealed class AgentMetrics
     /// <summary>The <c>scope</c> label of rate-limit rejections.</summary>
     public static readonly string[] RateLimitScopes = ["organization", "api-key", "anonymous"];
 
-    public void RunFinished(string agentSlug, string outcome, TimeSpan duration) =>
+    public void RunFinished(string agentSlug, string mode, string outcome, TimeSpan duration)
+    {
         _executionDuration.Record(duration.TotalSeconds, new("agent", agentSlug), new("outcome", outcome));
+        _runOutcomes.Add(1, new("mode", mode), new("outcome", outcome));
+    }
+
+    public void RunCancelled(string mode) => _runOutcomes.Add(1, new("mode", mode), new("outcome", "cancelled"));
+
+    public void StepFailed(string reason) => _stepFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Tokens(string tier, UsageDetails? usage)
     {

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace AgentC2.Agent.Tenancy;
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;key&gt;</c>: the operator key grants the operator role; an
-/// organization's live API key identifies that organization. Challenges are 401 problem+json.
+/// <c>Authorization: Bearer &lt;key&gt;</c>: the operator key grants the operator role, the internal service
+/// credential the internal role (the worker); an organization's live API key identifies that organization. Challenges are 401 problem+json.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -17,6 +17,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     OrganizationStore organizations,
     IOptionsMonitor<TenancyOptions> tenancy,
+    IConfiguration configuration,
     IProblemDetailsService problemDetails)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
@@ -39,6 +40,11 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (tenancy.CurrentValue.OperatorApiKey is { Length: > 0 } operatorKey && ApiKeys.Matches(key, operatorKey))
         {
             return Success(new ClaimsIdentity([new Claim(ClaimTypes.Role, TenancyClaims.OperatorRole)], SchemeName));
+        }
+
+        if (configuration[InternalApi.CredentialKey] is { Length: > 0 } internalKey && ApiKeys.Matches(key, internalKey))
+        {
+            return Success(new ClaimsIdentity([new Claim(ClaimTypes.Role, TenancyClaims.InternalRole)], SchemeName));
         }
 
         var caller = await organizations.FindCallerAsync(key, Context.RequestAborted);

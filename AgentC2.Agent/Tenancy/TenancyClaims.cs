@@ -9,6 +9,8 @@ internal static class TenancyClaims
     public const string OperatorRole = "operator";
     public const string OrganizationPolicy = "organization";
     public const string OperatorPolicy = "operator";
+    public const string InternalRole = "internal";
+    public const string InternalPolicy = "internal";
 
     private const string OrganizationId = "agentc2:org";
     private const string OrganizationSlug = "agentc2:org-slug";

@@ -23,6 +23,12 @@ public sealed class AppHostFixture : IAsyncLifetime
     public const string RateLimitedOrganization = "rate-limited";
     public const int RateLimitedPermits = 10;
 
+    /// <summary>An organization whose cap on running runs the fixture sets to 0: its async runs stay queued.</summary>
+    public const string HeldOrganization = "queue-held";
+
+    /// <summary>The lease the workers take on a run in tests, short so that takeovers happen within a test.</summary>
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
+
     private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("agentc2-tests-");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -55,7 +61,23 @@ public sealed class AppHostFixture : IAsyncLifetime
 
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == AgentC2.ResourceNames.Agent))
             .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__PermitLimit", RateLimitedPermits.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__Window", "00:05:00");
+            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__Window", "00:05:00")
+            // Webhook receivers in tests listen on loopback, which only an operator allow-list permits.
+            .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8");
+
+        // Short leases, retries and polls, so that takeovers, retries and webhook redeliveries happen within a test.
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == AgentC2.ResourceNames.Worker))
+            .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8")
+            .WithEnvironment("AgentC2__Queue__LeaseDuration", LeaseDuration.ToString())
+            .WithEnvironment("AgentC2__Queue__HeartbeatInterval", "00:00:01")
+            .WithEnvironment("AgentC2__Queue__PollInterval", "00:00:00.500")
+            .WithEnvironment("AgentC2__Queue__RetryBaseDelay", "00:00:00.200")
+            .WithEnvironment("AgentC2__Queue__RetryMaxDelay", "00:00:01")
+            .WithEnvironment($"AgentC2__Queue__Organizations__{HeldOrganization}__MaxRunning", "0")
+            .WithEnvironment("AgentC2__Webhooks__RetryBaseDelay", "00:00:00.200")
+            .WithEnvironment("AgentC2__Webhooks__RetryMaxDelay", "00:00:01")
+            .WithEnvironment("AgentC2__Webhooks__PollInterval", "00:00:00.500")
+            .WithEnvironment("AgentC2__Webhooks__Timeout", "00:00:05");
 
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);

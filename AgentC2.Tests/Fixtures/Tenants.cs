@@ -23,6 +23,34 @@ internal static class Tenants
         return new TestOrganization(id, slug, key.GetProperty("id").GetGuid(), key.GetProperty("key").GetString()!);
     }
 
+    /// <summary>An organization with a fixed slug (configured specially by the fixture), created on first use; a new key each call.</summary>
+    public static async Task<TestOrganization> EnsureOrganizationAsync(this AppHostFixture fixture, string slug)
+    {
+        using var operatorClient = fixture.CreateApiClient(fixture.OperatorApiKey);
+        var organizations = await operatorClient.GetFromJsonAsync<JsonElement>("/api/operator/organizations");
+        var existing = organizations.EnumerateArray().FirstOrDefault(o => o.GetProperty("slug").GetString() == slug);
+        if (existing.ValueKind == JsonValueKind.Undefined)
+        {
+            return await fixture.CreateOrganizationAsync(slug);
+        }
+
+        var id = existing.GetProperty("id").GetGuid();
+        using var issued = await operatorClient.PostAsJsonAsync($"/api/operator/organizations/{id}/api-keys", new { name = "tests" });
+        var key = await issued.Content.ReadFromJsonAsync<JsonElement>();
+        return new TestOrganization(id, slug, key.GetProperty("id").GetGuid(), key.GetProperty("key").GetString()!);
+    }
+
+    /// <summary>The agent with this slug, created when missing.</summary>
+    public static async Task EnsureAgentAsync(this HttpClient client, string slug)
+    {
+        using var found = await client.GetAsync($"/api/agents/{slug}");
+        if (found.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            using var response = await client.PostAsJsonAsync("/api/agents", new { slug, name = $"Agent {slug}", tools = new[] { "think" } });
+            Assert.True(response.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.Conflict);
+        }
+    }
+
     public static async Task<JsonElement> CreateAgentAsync(this HttpClient client, string slug, int? maxSteps = null, string[]? tools = null)
     {
         using var response = await client.PostAsJsonAsync("/api/agents", new { slug, name = $"Agent {slug}", instructions = "Be brief.", maxSteps, tools = tools ?? ["think"] });

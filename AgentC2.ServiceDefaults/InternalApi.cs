@@ -1,0 +1,23 @@
+namespace AgentC2;
+
+/// <summary>
+/// The agent service's internal API, which only the worker calls: one step of an async run at a time. It sits
+/// under <c>/internal</c>, which no public route (Caddy, ingress) forwards, and requires the internal service
+/// credential (an AppHost secret parameter given to both services).
+/// </summary>
+public static class InternalApi
+{
+    public const string CredentialKey = "AgentC2:Internal:ApiKey";
+    public const string CredentialEnvironmentVariable = "AgentC2__Internal__ApiKey";
+
+    public static string StepPath(Guid runId) => $"/internal/runs/{runId}/steps";
+}
+
+/// <summary>The worker's request for the next step of a run it has leased.</summary>
+public sealed record StepRequest(string LeaseOwner);
+
+/// <summary>
+/// What one step did: the run's status afterwards (<c>running</c> while more steps are due) and the number of the
+/// step just checkpointed (0 when none ran because the run had already ended).
+/// </summary>
+public sealed record StepResponse(Guid RunId, string Status, int StepNumber);

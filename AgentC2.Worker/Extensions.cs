@@ -1,0 +1,52 @@
+using System.Net.Http.Headers;
+using AgentC2.Security;
+using AgentC2.Worker.Queue;
+using AgentC2.Worker.Telemetry;
+using AgentC2.Worker.Webhooks;
+
+namespace AgentC2.Worker;
+
+internal static class Extensions
+{
+    /// <summary>The run queue's drivers and the webhook dispatcher, over the worker's own (non-multiplexed) PostgreSQL connections.</summary>
+    public static void AddWorkerServices(this IHostApplicationBuilder builder)
+    {
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+        builder.AddAgentC2Database(required: true);
+        builder.AddAgentC2Redis();
+        builder.AddOutboundUrlGuard();
+
+        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        builder.Services.AddSingleton<WorkerMetrics>();
+        builder.Services.AddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<RunQueue>();
+        builder.Services.AddSingleton<WebhookOutbox>();
+        builder.Services.AddSingleton<QueueNotifications>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<QueueNotifications>());
+        builder.Services.AddHostedService<RunDriver>();
+        builder.Services.AddHostedService<WebhookDispatcher>();
+        builder.Services.AddHostedService<QueueDepthSampler>();
+
+        var credential = builder.Configuration[InternalApi.CredentialKey];
+        if (string.IsNullOrEmpty(credential))
+        {
+            throw new InvalidOperationException(
+                $"The worker cannot start without the internal service credential: set {InternalApi.CredentialEnvironmentVariable} (the AppHost passes its internal-api-key parameter).");
+        }
+
+        // Steps have their own timeout and the queue its own retries: no generic resilience handler on either client.
+        builder.Services.AddHttpClient<AgentStepClient>(AgentStepClient.HttpClientName, (services, http) =>
+            {
+                http.BaseAddress = new Uri($"https+http://{ResourceNames.Agent}");
+                http.Timeout = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<QueueOptions>>().Value.StepTimeout;
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+            })
+            .RemoveAllResilienceHandlers();
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<OutboundUrlGuard>().CreateHandler(TimeSpan.FromSeconds(5)))
+            .RemoveAllResilienceHandlers();
+    }
+}

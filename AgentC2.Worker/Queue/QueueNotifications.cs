@@ -1,0 +1,62 @@
+using Npgsql;
+
+namespace AgentC2.Worker.Queue;
+
+/// <summary>
+/// <c>LISTEN</c> on one dedicated connection: <c>agentc2_runs</c> (a run became claimable) and <c>agentc2_webhooks</c>
+/// (a delivery is due) wake the idle loops at once. Notifications are only a shortcut: the loops poll as well,
+/// so a lost connection (reopened with backoff) costs latency, never work.
+/// </summary>
+internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, TimeProvider time, ILogger<QueueNotifications> logger) : BackgroundService
+{
+    public const string RunsChannel = "agentc2_runs";
+    public const string WebhooksChannel = "agentc2_webhooks";
+
+    public WakeSignal RunQueued { get; } = new();
+
+    public WakeSignal WebhookDue { get; } = new();
+
+    public override void Dispose()
+    {
+        RunQueued.Dispose();
+        WebhookDue.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var failures = 0; !stoppingToken.IsCancellationRequested;)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) => (e.Channel == RunsChannel ? RunQueued : WebhookDue).Set();
+                await using (var listen = new NpgsqlCommand($"LISTEN {RunsChannel}; LISTEN {WebhooksChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                failures = 0;
+                RunQueued.Set();
+                WebhookDue.Set();
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or IOException)
+            {
+                failures++;
+                LogListenFailed(logger, exception.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures * 2)), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for queue notifications failed (polling continues): {Reason}")]
+    private static partial void LogListenFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,141 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AgentC2.Worker.Queue;
+
+/// <summary>A run this worker has claimed: how long it waited, and which attempt this is.</summary>
+internal sealed record ClaimedRun(Guid Id, Guid OrganizationId, int Attempts, int MaxAttempts, double WaitSeconds);
+
+/// <summary>The queue's statuses at one moment.</summary>
+internal sealed record QueueDepth(long Queued, long Delayed, long Running);
+
+/// <summary>
+/// The runs table as a queue (PostgreSQL's clock decides every lease, so workers on different hosts agree).
+/// A claim takes a transaction-scoped advisory lock, first returns runs whose lease expired to the queue (or fails
+/// them after their last attempt), then claims the oldest runs of each organization below its cap of running runs
+/// with <c>FOR UPDATE SKIP LOCKED</c>: FIFO within an organization, and no organization can take every slot.
+/// </summary>
+internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOptions> options)
+{
+    // "AgentC2Q": serializes claims so that per-organization caps hold across workers.
+    private const long ClaimLockKey = 0x41_67_65_6E_74_43_32_51;
+
+    private const string ReleaseWhere = "WHERE id = @id AND lease_owner = @owner AND status = 'running'";
+
+    public async Task<(IReadOnlyList<ClaimedRun> Claimed, int Expired)> ClaimAsync(string owner, int limit, CancellationToken cancellationToken)
+    {
+        var queue = options.Value;
+        var overrides = queue.Organizations.Where(o => o.Value.MaxRunning is not null).ToList();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            """
+            SELECT 1 FROM (SELECT pg_advisory_xact_lock(@lockKey)) AS locked;
+
+            WITH expired AS (
+                SELECT id FROM runs
+                WHERE status = 'running' AND lease_owner IS NOT NULL AND lease_expires_at < now()
+                FOR UPDATE SKIP LOCKED)
+            UPDATE runs SET status = CASE WHEN runs.attempts >= runs.max_attempts THEN 'failed' ELSE 'queued' END,
+                            finished_at = CASE WHEN runs.attempts >= runs.max_attempts THEN now() END,
+                            last_error = format('The worker driving attempt %s stopped renewing its lease.', runs.attempts),
+                            lease_owner = NULL, lease_expires_at = NULL, available_at = now(), updated_at = now()
+            FROM expired WHERE runs.id = expired.id
+            RETURNING runs.id;
+
+            WITH capacity AS (
+                SELECT o.id, COALESCE(x.cap, @defaultCap)
+                             - (SELECT count(*) FROM runs l WHERE l.organization_id = o.id AND l.status = 'running' AND l.lease_owner IS NOT NULL) AS free
+                FROM organizations o
+                LEFT JOIN unnest(@capSlugs::text[], @capValues::int[]) AS x (slug, cap) ON x.slug = o.slug
+                WHERE EXISTS (SELECT 1 FROM runs q WHERE q.organization_id = o.id AND q.status = 'queued' AND q.available_at <= now())),
+            candidates AS (
+                SELECT c.id, c.available_at, c.created_at
+                FROM capacity, LATERAL (
+                    SELECT q.id, q.available_at, q.created_at FROM runs q
+                    WHERE q.organization_id = capacity.id AND q.status = 'queued' AND q.available_at <= now()
+                    ORDER BY q.created_at, q.id
+                    LIMIT GREATEST(capacity.free, 0)
+                    FOR UPDATE SKIP LOCKED) c),
+            chosen AS (
+                SELECT id FROM candidates ORDER BY available_at, created_at, id LIMIT @limit)
+            UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = now() + @lease, attempts = runs.attempts + 1,
+                            started_at = COALESCE(runs.started_at, now()), updated_at = now()
+            FROM chosen WHERE runs.id = chosen.id
+            RETURNING runs.id, runs.organization_id, runs.attempts, runs.max_attempts,
+                      EXTRACT(EPOCH FROM now() - runs.available_at)::float8 AS wait_seconds;
+            """,
+            new
+            {
+                lockKey = ClaimLockKey, owner, limit, lease = queue.LeaseDuration, defaultCap = queue.MaxRunningPerOrganization,
+                capSlugs = overrides.Select(o => o.Key).ToArray(), capValues = overrides.Select(o => o.Value.MaxRunning!.Value).ToArray(),
+            },
+            cancellationToken: cancellationToken));
+        await results.ReadAsync();
+        var expired = (await results.ReadAsync<Guid>()).Count();
+        var claimed = (await results.ReadAsync<ClaimedRun>()).ToList();
+        return (claimed, expired);
+    }
+
+    /// <summary>Renews the leases of the runs this worker drives; returns those it still holds (the others were cancelled or taken over).</summary>
+    public async Task<IReadOnlySet<Guid>> HeartbeatAsync(string owner, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var held = await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            UPDATE runs SET lease_expires_at = now() + @lease
+            WHERE id = ANY(@ids) AND lease_owner = @owner AND status = 'running'
+            RETURNING id
+            """,
+            new { owner, ids = ids.ToArray(), lease = options.Value.LeaseDuration }, cancellationToken: cancellationToken));
+        return held.ToHashSet();
+    }
+
+    /// <summary>
+    /// Ends this attempt of a run whose step failed: back to the queue after <paramref name="delay"/>, or <c>failed</c> when
+    /// it was the last attempt; the error is kept either way. Returns the run's new status (null when the lease was lost).
+    /// </summary>
+    public async Task<string?> FailAttemptAsync(Guid id, string owner, TimeSpan delay, string error, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            $"""
+            UPDATE runs SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                            finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
+                            available_at = now() + @delay, last_error = @error,
+                            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            {ReleaseWhere}
+            RETURNING status
+            """,
+            new { id, owner, delay, error }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Gives a run back untouched (a stopping worker, or an agent service that could not take the step): it is claimable
+    /// again after <paramref name="delay"/> and the attempt does not count.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(Guid id, string owner, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            UPDATE runs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), available_at = now() + @delay,
+                            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            {ReleaseWhere}
+            """,
+            new { id, owner, delay }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<QueueDepth> DepthAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<QueueDepth>(new CommandDefinition(
+            """
+            SELECT count(*) FILTER (WHERE available_at <= now()) AS queued,
+                   count(*) FILTER (WHERE available_at > now()) AS delayed,
+                   (SELECT count(*) FROM runs WHERE status = 'running') AS running
+            FROM runs WHERE status = 'queued'
+            """,
+            cancellationToken: cancellationToken));
+    }
+}
