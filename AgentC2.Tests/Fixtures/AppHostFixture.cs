@@ -115,6 +115,42 @@ public sealed class AppHostFixture : IAsyncLifetime
 
         return addresses;
     }
+    /// <summary>
+    /// The orchestrator's id of the replica of <paramref name="service"/> whose process is <paramref name="pid"/> (or launched it:
+    /// the orchestrator knows the launcher's id, the service reports its own).
+    /// </summary>
+    public async Task<string> ReplicaIdOfProcessAsync(string service, int pid)
+    {
+        var lineage = new List<string>();
+        for (var current = pid; current > 1 && lineage.Count < 4; current = ParentOf(current))
+        {
+            lineage.Add(current.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
+        {
+            if (resourceEvent.Resource.Name == service
+                && resourceEvent.Snapshot.Properties.Any(p => p.Name == "executable.pid" && lineage.Contains(Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty)))
+            {
+                return resourceEvent.ResourceId;
+            }
+        }
+
+        throw new InvalidOperationException($"No replica of {service} runs as process {pid}.");
+    }
+
+    private static int ParentOf(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").Where(line => line.StartsWith("PPid:", StringComparison.Ordinal))
+            .Select(line => int.Parse(line["PPid:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+
+    /// <summary>Runs a command on one replica (by orchestrator id) and fails the test if it does not succeed.</summary>
+    public async Task ExecuteReplicaCommandAsync(string resourceId, string command)
+    {
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resourceId, command);
+        Assert.True(result.Success, $"'{command}' on {resourceId} failed: {result.Message}");
+    }
+
     /// <summary>Runs a resource command (<c>stop</c>, <c>start</c>) and fails the test if it does not succeed.</summary>
     public async Task ExecuteCommandAsync(string resourceName, string command)
     {

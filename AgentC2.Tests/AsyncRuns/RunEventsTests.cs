@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using AgentC2.Tests.Fixtures;
+
+namespace AgentC2.Tests.AsyncRuns;
+
+[Collection(AppHostCollection.Name)]
+public sealed class RunEventsTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task A_client_on_any_replica_sees_every_step_live_then_the_end()
+    {
+        var organization = await fixture.CreateOrganizationAsync();
+        using var client = fixture.CreateApiClient(organization.ApiKey);
+        await client.CreateAgentAsync("streamed");
+        var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent);
+        Assert.Equal(2, replicas.Count);
+
+        // Steps are taken by whichever replica the worker reaches; each follower is bound to one replica.
+        var id = await client.InvokeAsyncRunAsync("streamed", new { input = "Stream it #steps=8 #latency=400", executionMode = "async" });
+        var followers = replicas.Select(replica => FollowAsync(replica, organization.ApiKey, id, lastEventId: null)).ToList();
+        var streams = await Task.WhenAll(followers).WaitAsync(TimeSpan.FromSeconds(60));
+
+        foreach (var events in streams)
+        {
+            var steps = events.Where(e => e.EventType == "step").ToList();
+            Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], steps.Select(e => int.Parse(e.EventId!, System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], steps.Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("number").GetInt32()));
+            // Live, not found later by the stream's periodic database read (every 2 s): most steps arrive at once.
+            var prompt = steps.Count(e => e.ReceivedAt - JsonDocument.Parse(e.Data).RootElement.GetProperty("createdAt").GetDateTime() < TimeSpan.FromMilliseconds(500));
+            Assert.True(prompt >= 6, $"only {prompt} of 8 steps arrived within 500 ms of being checkpointed");
+            var end = events[^1];
+            Assert.Equal("status", end.EventType);
+            Assert.Equal("succeeded", JsonDocument.Parse(end.Data).RootElement.GetProperty("status").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_finished_run_replays_its_steps_and_closes_and_a_client_can_resume()
+    {
+        var organization = await fixture.CreateOrganizationAsync();
+        using var client = fixture.CreateApiClient(organization.ApiKey);
+        await client.CreateAgentAsync("replayed");
+        var id = await client.InvokeAsyncRunAsync("replayed", new { input = "Replay #steps=3", executionMode = "async" });
+        await client.WaitForStatusAsync(id, "succeeded");
+        var address = client.BaseAddress!;
+
+        var all = await FollowAsync(address, organization.ApiKey, id, lastEventId: null).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(["step", "step", "step", "status"], all.Select(e => e.EventType));
+
+        var resumed = await FollowAsync(address, organization.ApiKey, id, lastEventId: "2").WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(["3", null], resumed.Select(e => e.EventId));
+    }
+
+    private sealed record FollowedEvent(string EventType, string? EventId, string Data, DateTime ReceivedAt);
+
+    private static async Task<List<FollowedEvent>> FollowAsync(Uri address, string apiKey, Guid runId, string? lastEventId)
+    {
+        using var http = new HttpClient { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{runId}/events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = new List<FollowedEvent>();
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+        {
+            if (item.EventType != "heartbeat")
+            {
+                events.Add(new FollowedEvent(item.EventType, item.EventId, item.Data, DateTime.UtcNow));
+            }
+        }
+
+        return events;
+    }
+}
