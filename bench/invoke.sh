@@ -15,18 +15,10 @@ source bench/lib/infra.sh
 ./scripts/setup.sh
 bench_require hey hey
 bench_require pgbench postgresql-contrib
-dotnet build AgentC2.Agent -c Release -v quiet -nologo >/dev/null
 dotnet build bench/AgentC2.Bench -c Release -v quiet -nologo >/dev/null
 bench_infra_up
-
-key="bench-$(date +%s%N)"
-agent_url="http://127.0.0.1:$(bench_free_port)"
-bench_start_service Agent "$agent_url" \
-  "ConnectionStrings__agentc2=$BENCH_PG_CONNECTION" "ConnectionStrings__redis=$BENCH_REDIS" \
-  "AgentC2__Tenancy__DemoApiKey=$key" \
-  AgentC2__RateLimiting__Organization__PermitLimit=10000000 AgentC2__RateLimiting__ApiKey__PermitLimit=10000000 \
-  Logging__LogLevel__Default=Warning
-bench_wait_until 60 curl -sf "$agent_url/api/health/ready"
+bench_start_agent
+key="$AGENT_KEY" agent_url="$AGENT_URL"
 
 ceiling_url="http://127.0.0.1:$(bench_free_port)"
 dotnet bench/AgentC2.Bench/bin/Release/net10.0/AgentC2.Bench.dll kestrel "$ceiling_url" >"$BENCH_DIR/kestrel.log" 2>&1 &

@@ -6,7 +6,7 @@ namespace AgentC2.Agent.Agents;
 /// <summary>Agents in PostgreSQL; every query is scoped by organization.</summary>
 internal sealed class AgentStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
-    private const string Columns = "id, organization_id, slug, name, instructions, model_tier, max_steps, tools, mcp_servers, created_at, updated_at";
+    public const string Columns = "id, organization_id, slug, name, instructions, model_tier, max_steps, tools, mcp_servers, created_at, updated_at";
     private const string UniqueViolation = "23505";
 
     /// <summary>Finds a live agent by id or slug.</summary>

@@ -19,11 +19,11 @@ public abstract record AsyncStepOutcome
 /// checkpointed step, whichever instance executed the earlier ones. The step that finishes the run (or uses up its
 /// maxSteps) ends it in the same call.
 /// </summary>
-internal sealed class AsyncStepRunner(RunStore runs, AgentStore agents, StepExecutor steps, RunEvents events, AgentMetrics metrics)
+internal sealed class AsyncStepRunner(RunStore runs, StepExecutor steps, RunEvents events, AgentMetrics metrics)
 {
     public async Task<AsyncStepOutcome> ExecuteAsync(Guid runId, string leaseOwner, CancellationToken cancellationToken)
     {
-        if (await runs.FindLeasableAsync(runId, cancellationToken) is not { } run)
+        if (await runs.FindForStepAsync(runId, cancellationToken) is not var (run, agent, completed))
         {
             return new AsyncStepOutcome.UnknownRun();
         }
@@ -33,8 +33,6 @@ internal sealed class AsyncStepRunner(RunStore runs, AgentStore agents, StepExec
             return new AsyncStepOutcome.NotLeased(run.Status);
         }
 
-        var agent = (await agents.FindByIdAsync(run.OrganizationId, run.AgentId, cancellationToken))!;
-        var completed = await runs.GetStepsAsync(run.Id, cancellationToken);
         if (completed.Count >= run.MaxSteps)
         {
             return Respond(await FinishAsync(run, agent, RunStatus.Failed, RunErrors.MaxStepsReached(run.MaxSteps)), 0);

@@ -1,4 +1,5 @@
 using Dapper;
+using AgentC2.Agent.Agents;
 using Npgsql;
 
 namespace AgentC2.Agent.Runs;
@@ -16,17 +17,22 @@ public abstract record CreateRunResult
 }
 
 /// <summary>Runs and their steps in PostgreSQL; every read is scoped by organization.</summary>
-internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
+internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, TimeProvider time)
 {
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
-    private const string RunColumns = """
+    public const string RunColumns = """
         r.id, r.organization_id, r.agent_id, a.slug AS agent_slug, r.status, r.execution_mode, r.input, r.output,
         r.max_steps, r.metadata::text AS metadata, r.callback_url, r.last_error, r.steps_completed,
         r.input_tokens, r.output_tokens, r.created_at, r.started_at, r.finished_at, r.lease_owner, r.attempts
         """;
 
     private const string SelectRun = $"SELECT {RunColumns} FROM runs r JOIN agents a ON a.id = r.agent_id";
+
+    private const string SelectSteps = """
+        SELECT run_id, step_number, model_tier, messages::text AS messages, input_tokens, output_tokens, duration_ms, created_at
+        FROM run_steps WHERE run_id = @id ORDER BY step_number
+        """;
 
     // Checkpoints a step unless it already is (a retry): returns its run_id only when it inserted.
     private const string InsertStep = """
@@ -36,9 +42,18 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
         RETURNING run_id
         """;
 
-    /// <summary>Creates the run (one round trip), or finds what holds its idempotency key.</summary>
+    /// <summary>Creates the run (committed before this returns), or finds what holds its idempotency key.</summary>
     public async Task<CreateRunResult> CreateAsync(NewRun run, CancellationToken cancellationToken)
     {
+        var sync = run.ExecutionMode == ExecutionModes.Sync;
+        if (run.IdempotencyKey is null)
+        {
+            // Nothing can conflict: committed together with the other invocations arriving now.
+            var now = time.GetUtcNow();
+            return new CreateRunResult.Created(await inserts.InsertAsync(new RunInserts.Row(
+                Guid.CreateVersion7(), run, sync ? RunStatus.Running : RunStatus.Queued, now, sync ? now : null)));
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         for (var attempt = 0; ; attempt++)
         {
@@ -59,8 +74,8 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
                     id = Guid.CreateVersion7(),
                     run.OrganizationId, run.AgentId, run.ExecutionMode, run.Input, run.MaxSteps, run.Metadata, run.CallbackUrl,
                     run.IdempotencyKey, run.RequestHash, now,
-                    status = run.ExecutionMode == ExecutionModes.Sync ? RunStatus.Running : RunStatus.Queued,
-                    startedAt = run.ExecutionMode == ExecutionModes.Sync ? now : (DateTimeOffset?)null,
+                    status = sync ? RunStatus.Running : RunStatus.Queued,
+                    startedAt = sync ? now : (DateTimeOffset?)null,
                 },
                 cancellationToken: cancellationToken));
             if (created is not null)
@@ -98,12 +113,24 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
             new { organizationId, id }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>A run by id in any organization: only for the internal step endpoint, which checks the caller's lease.</summary>
-    public async Task<RunRecord?> FindLeasableAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>
+    /// A run by id in any organization (only for the internal step endpoint, which checks the caller's lease), with its
+    /// agent (even if deleted since) and its checkpointed steps, in one round trip.
+    /// </summary>
+    public async Task<(RunRecord Run, AgentDefinition Agent, IReadOnlyList<RunStepRecord> Steps)?> FindForStepAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
-            $"{SelectRun} WHERE r.id = @id", new { id }, cancellationToken: cancellationToken));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            {SelectRun} WHERE r.id = @id;
+            SELECT {AgentStore.Columns} FROM agents WHERE id = (SELECT agent_id FROM runs WHERE id = @id);
+            {SelectSteps};
+            """,
+            new { id }, cancellationToken: cancellationToken));
+        var run = await results.ReadSingleOrDefaultAsync<RunRecord>();
+        var agent = await results.ReadSingleOrDefaultAsync<AgentDefinition>();
+        var steps = (await results.ReadAsync<RunStepRecord>()).ToList();
+        return run is null || agent is null ? null : (run, agent, steps);
     }
 
     /// <summary>
@@ -148,11 +175,8 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<RunStepRecord>(new CommandDefinition(
-            """
-            SELECT run_id, step_number, model_tier, messages::text AS messages, input_tokens, output_tokens, duration_ms, created_at
-            FROM run_steps WHERE run_id = @runId ORDER BY step_number
-            """,
-            new { runId }, cancellationToken: cancellationToken));
+            SelectSteps,
+            new { id = runId }, cancellationToken: cancellationToken));
         return [.. rows];
     }
 

@@ -15,7 +15,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    OrganizationStore organizations,
+    CallerCache callers,
     IOptionsMonitor<TenancyOptions> tenancy,
     IConfiguration configuration,
     IProblemDetailsService problemDetails)
@@ -47,7 +47,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Success(new ClaimsIdentity([new Claim(ClaimTypes.Role, TenancyClaims.InternalRole)], SchemeName));
         }
 
-        var caller = await organizations.FindCallerAsync(key, Context.RequestAborted);
+        var caller = await callers.FindCallerAsync(key, Context.RequestAborted);
         return caller is null
             ? AuthenticateResult.Fail("The API key is unknown or revoked.")
             : Success(TenancyClaims.ToIdentity(caller, SchemeName));

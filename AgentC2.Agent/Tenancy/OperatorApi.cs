@@ -81,8 +81,14 @@ internal static class OperatorApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
-        Guid organizationId, Guid keyId, OrganizationStore store, CancellationToken cancellationToken) =>
-        await store.RevokeKeyAsync(organizationId, keyId, cancellationToken)
-            ? TypedResults.NoContent()
-            : Problems.NotFoundResult("No such API key in this organization.");
+        Guid organizationId, Guid keyId, OrganizationStore store, CallerCache callers, CancellationToken cancellationToken)
+    {
+        if (!await store.RevokeKeyAsync(organizationId, keyId, cancellationToken))
+        {
+            return Problems.NotFoundResult("No such API key in this organization.");
+        }
+
+        await callers.RevokedAsync();
+        return TypedResults.NoContent();
+    }
 }

@@ -8,6 +8,8 @@ internal static class TenancyExtensions
     {
         builder.Services.AddOptions<TenancyOptions>().BindConfiguration(TenancyOptions.Section);
         builder.Services.AddSingleton<OrganizationStore>();
+        builder.Services.AddSingleton<CallerCache>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CallerCache>());
         builder.Services.AddSingleton<DemoOrganizationSeeder>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

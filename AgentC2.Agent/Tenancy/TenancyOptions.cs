@@ -12,4 +12,7 @@ internal sealed class TenancyOptions
     public string? DemoApiKey { get; set; }
 
     public string DemoOrganizationSlug { get; set; } = "demo";
+
+    /// <summary>How long an instance trusts what it learnt about an API key (see <see cref="CallerCache"/>); zero turns the cache off.</summary>
+    public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -12,6 +12,7 @@ internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, Ti
     public const string RunsChannel = "agentc2_runs";
     public const string WebhooksChannel = "agentc2_webhooks";
 
+    /// <summary>A run may be claimable: one was queued (NOTIFY), or a run this worker drove has ended.</summary>
     public WakeSignal RunQueued { get; } = new();
 
     public WakeSignal WebhookDue { get; } = new();

@@ -9,7 +9,7 @@ internal sealed class QueueOptions
 
     /// <summary>Runs one worker drives at the same time.</summary>
     [Range(1, 1_000)]
-    public int MaxConcurrentRuns { get; set; } = 16;
+    public int MaxConcurrentRuns { get; set; } = 32;
 
     /// <summary>How long a claimed run is the worker's without a heartbeat; after that another worker takes it over.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
@@ -21,7 +21,7 @@ internal sealed class QueueOptions
 
     /// <summary>How often an idle worker looks for work when no notification wakes it.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Runs of one organization running at the same time (across all workers), unless overridden per organization.</summary>
     [Range(0, 100_000)]

@@ -21,16 +21,16 @@ internal sealed partial class RunDriver(
     TimeProvider time,
     ILogger<RunDriver> logger) : BackgroundService
 {
+    /// <summary>How often a claim also returns runs with expired leases to the queue.</summary>
+    public static readonly TimeSpan ReapInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a woken claim loop waits for more slots or runs, so that one claim serves several.</summary>
+    public static readonly TimeSpan ClaimCoalescing = TimeSpan.FromMilliseconds(10);
+
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _driving = new();
-    private readonly WakeSignal _slotFreed = new();
 
     public int Driving => _driving.Count;
 
-    public override void Dispose()
-    {
-        _slotFreed.Dispose();
-        base.Dispose();
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,20 +40,26 @@ internal sealed partial class RunDriver(
         var drivers = new ConcurrentDictionary<Task, bool>();
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(heartbeatStop.Token);
+        var lastReap = long.MinValue;
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            var free = settings.MaxConcurrentRuns - _driving.Count;
-            if (free <= 0)
+            if (settings.MaxConcurrentRuns - _driving.Count <= 0)
             {
-                await _slotFreed.WaitAsync(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await notifications.RunQueued.WaitAsync(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+                // Under load, runs finish in quick succession: gather the slots they free into one claim.
+                await Task.Delay(ClaimCoalescing, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 
+            var free = settings.MaxConcurrentRuns - _driving.Count;
+            var reap = lastReap == long.MinValue || time.GetElapsedTime(lastReap) >= ReapInterval;
             IReadOnlyList<ClaimedRun> claimed;
             try
             {
-                (claimed, var expired) = await queue.ClaimAsync(identity.LeaseOwner, free, stoppingToken);
+                (claimed, var expired) = await queue.ClaimAsync(identity.LeaseOwner, free, reap, stoppingToken);
+                lastReap = reap ? time.GetTimestamp() : lastReap;
                 if (expired > 0)
                 {
                     metrics.LeasesExpired(expired);
@@ -82,8 +88,10 @@ internal sealed partial class RunDriver(
 
             if (claimed.Count < free)
             {
-                // Nothing more to claim now: sleep until a run is queued (NOTIFY) or the next poll.
+                // Nothing more to claim now: sleep until a run is queued (NOTIFY), one of ours ends (its organization may be
+                // below its cap again), or the next poll.
                 await notifications.RunQueued.WaitAsync(settings.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(ClaimCoalescing, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
@@ -156,7 +164,7 @@ internal sealed partial class RunDriver(
         {
             _driving.TryRemove(run.Id, out _);
             lease.Dispose();
-            _slotFreed.Set();
+            notifications.RunQueued.Set();
         }
     }
 

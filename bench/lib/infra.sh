@@ -78,3 +78,17 @@ bench_hey_post() { # seconds concurrency url body [header]
   codes="$(echo "$out" | awk '/Status code distribution/ { f = 1; next } f && /\[/ { printf "%s%s", sep, $0; sep = "," }' | tr -s ' ')"
   echo "$rps $p99 $codes"
 }
+
+# Builds the services (Release) and starts the agent in Production on a free port with API-key auth and Redis rate
+# limiting (limits too high to bite); sets AGENT_URL and AGENT_KEY. Extra VAR=value arguments go to the agent.
+bench_start_agent() {
+  dotnet build AgentC2.Agent -c Release -v quiet -nologo >/dev/null
+  AGENT_KEY="bench-$(date +%s%N)"
+  AGENT_URL="http://127.0.0.1:$(bench_free_port)"
+  bench_start_service Agent "$AGENT_URL" \
+    "ConnectionStrings__agentc2=$BENCH_PG_CONNECTION" "ConnectionStrings__redis=$BENCH_REDIS" \
+    "AgentC2__Tenancy__DemoApiKey=$AGENT_KEY" \
+    AgentC2__RateLimiting__Organization__PermitLimit=10000000 AgentC2__RateLimiting__ApiKey__PermitLimit=10000000 \
+    Logging__LogLevel__Default=Warning "$@"
+  bench_wait_until 60 curl -sf "$AGENT_URL/api/health/ready"
+}
