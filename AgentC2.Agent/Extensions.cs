@@ -27,6 +27,7 @@ internal static class Extensions
         builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddSingleton<AgentStore>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AgentStore>().Definitions);
         builder.Services.AddSingleton<RunInserts>();
         builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<ModelCatalog>();

@@ -27,6 +27,10 @@ internal sealed class AgentOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SyncTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long an instance reuses an agent's definition for invocations (changes reach every instance at once through Redis).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan DefinitionCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     [Range(1, 10_000_000)]
     public int MaxInputLength { get; set; } = 100_000;
 }

@@ -1,11 +1,20 @@
 using Dapper;
+using AgentC2.Agent.Caching;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace AgentC2.Agent.Agents;
 
 /// <summary>Agents in PostgreSQL; every query is scoped by organization.</summary>
-internal sealed class AgentStore(NpgsqlDataSource dataSource, TimeProvider time)
+internal sealed class AgentStore(NpgsqlDataSource dataSource, IOptions<AgentOptions> options, IServiceProvider services, TimeProvider time, ILogger<AgentStore> logger)
 {
+    /// <summary>
+    /// Live agents by (organization, id or slug), for invocations; every instance empties it when an agent changes
+    /// (see <see cref="AgentOptions.DefinitionCacheDuration"/>).
+    /// </summary>
+    public SharedInvalidationCache<AgentDefinition> Definitions { get; } =
+        new("agentc2:agents:changed", options.Value.DefinitionCacheDuration, services, time, logger);
+
     public const string Columns = "id, organization_id, slug, name, instructions, model_tier, max_steps, tools, mcp_servers, created_at, updated_at";
     private const string UniqueViolation = "23505";
 
@@ -18,6 +27,10 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, TimeProvider time)
             $"SELECT {Columns} FROM agents WHERE organization_id = @organizationId AND deleted_at IS NULL AND (id = @id::uuid OR (@id::uuid IS NULL AND slug = @idOrSlug))",
             new { organizationId, id, idOrSlug }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Finds a live agent by id or slug for an invocation, through the per-instance cache.</summary>
+    public Task<AgentDefinition?> FindForInvocationAsync(Guid organizationId, string idOrSlug, CancellationToken cancellationToken) =>
+        Definitions.GetOrLoadAsync($"{organizationId:N}/{idOrSlug}", ct => FindAsync(organizationId, idOrSlug, ct), cancellationToken);
 
     /// <summary>Finds an agent by id, deleted or not (runs keep pointing at the agent they used).</summary>
     public async Task<AgentDefinition?> FindByIdAsync(Guid organizationId, Guid id, CancellationToken cancellationToken)
@@ -68,6 +81,11 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, TimeProvider time)
                 """,
                 new { organizationId, id, spec.Slug, spec.Name, spec.Instructions, spec.ModelTier, spec.MaxSteps, spec.Tools, spec.McpServers, now = time.GetUtcNow() },
                 cancellationToken: cancellationToken));
+            if (agent is not null)
+            {
+                await Definitions.InvalidateAsync();
+            }
+
             return (agent, false);
         }
         catch (PostgresException exception) when (exception.SqlState == UniqueViolation)
@@ -79,8 +97,14 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<bool> DeleteAsync(Guid organizationId, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE agents SET deleted_at = @now WHERE organization_id = @organizationId AND id = @id AND deleted_at IS NULL",
             new { organizationId, id, now = time.GetUtcNow() }, cancellationToken: cancellationToken)) == 1;
+        if (deleted)
+        {
+            await Definitions.InvalidateAsync();
+        }
+
+        return deleted;
     }
 }

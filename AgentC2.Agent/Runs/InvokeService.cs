@@ -33,7 +33,7 @@ internal sealed class InvokeService(
 
     public async Task<InvokeOutcome> InvokeAsync(Caller caller, string idOrSlug, InvokeRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        if (await agents.FindAsync(caller.OrganizationId, idOrSlug, cancellationToken) is not { } agent)
+        if (await agents.FindForInvocationAsync(caller.OrganizationId, idOrSlug, cancellationToken) is not { } agent)
         {
             return new InvokeOutcome.AgentNotFound();
         }

@@ -1,83 +1,45 @@
-using System.Threading.Channels;
+using AgentC2.Agent.Data;
 using Dapper;
 using Npgsql;
 
 namespace AgentC2.Agent.Runs;
 
 /// <summary>
-/// Group commit for new runs: concurrent invocations are inserted together, one statement and one commit for a whole
-/// batch, so the database's flush rate rather than the number of runs bounds how fast runs are accepted. A batch
-/// forms from whatever is waiting while the previous one commits (no added wait when the service is idle), and each
-/// caller's run is returned only after the commit that holds it. A failed batch fails every caller in it, and none of
-/// its runs exists.
+/// The writes every run makes, group-committed (<see cref="GroupCommit{TItem, TResult}"/>): creating a run without an
+/// idempotency key (nothing can conflict), and checkpointing a run's final step together with finishing the run.
 /// </summary>
 internal sealed class RunInserts : IAsyncDisposable
 {
-    private const int MaxBatch = 256;
-    private const int Writers = 2;
-
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly Task[] _writers;
+    private readonly GroupCommit<Row, RunRecord> _creations;
+    private readonly GroupCommit<FinalStep, RunRecord?> _finalSteps;
 
     public RunInserts(NpgsqlDataSource dataSource)
     {
         _dataSource = dataSource;
-        _writers = [.. Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteAsync))];
+        _creations = new GroupCommit<Row, RunRecord>(CreateBatchAsync);
+        _finalSteps = new GroupCommit<FinalStep, RunRecord?>(FinishBatchAsync);
     }
 
-    /// <summary>Inserts a run (no idempotency key: nothing can conflict) and returns it once committed.</summary>
-    public Task<RunRecord> InsertAsync(Row row)
-    {
-        var pending = new Pending(row, new TaskCompletionSource<RunRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
-        return _pending.Writer.TryWrite(pending) ? pending.Inserted.Task : Task.FromException<RunRecord>(new ObjectDisposedException(nameof(RunInserts)));
-    }
+    /// <summary>Inserts a run and returns it once committed.</summary>
+    public Task<RunRecord> InsertAsync(Row row) => _creations.WriteAsync(row);
+
+    /// <summary>
+    /// Checkpoints a final step and finishes its run with <paramref name="output"/>; null when the step was already saved
+    /// (a retry) or the run had already ended (cancelled).
+    /// </summary>
+    public Task<RunRecord?> FinishAsync(RunStepRecord step, string output) => _finalSteps.WriteAsync(new FinalStep(step, output));
 
     public async ValueTask DisposeAsync()
     {
-        _pending.Writer.TryComplete();
-        await Task.WhenAll(_writers);
+        await _creations.DisposeAsync();
+        await _finalSteps.DisposeAsync();
     }
 
-    private async Task WriteAsync()
-    {
-        var batch = new List<Pending>(MaxBatch);
-        while (await _pending.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            try
-            {
-                var inserted = (await InsertBatchAsync(batch)).ToDictionary(r => r.Id);
-                foreach (var pending in batch)
-                {
-                    pending.Inserted.TrySetResult(inserted[pending.Row.Id]);
-                }
-            }
-            catch (Exception exception)
-            {
-                foreach (var pending in batch)
-                {
-                    pending.Inserted.TrySetException(exception);
-                }
-            }
-        }
-    }
-
-    private async Task<IEnumerable<RunRecord>> InsertBatchAsync(List<Pending> batch)
+    private async Task<IReadOnlyList<RunRecord>> CreateBatchAsync(IReadOnlyList<Row> rows)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
-        var rows = batch.Select(p => p.Row).ToList();
-        return await connection.QueryAsync<RunRecord>(
+        var created = (await connection.QueryAsync<RunRecord>(
             $"""
             WITH r AS (
                 INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
@@ -103,11 +65,51 @@ internal sealed class RunInserts : IAsyncDisposable
                 callbacks = rows.Select(r => r.Run.CallbackUrl).ToArray(),
                 createdAt = rows.Select(r => r.CreatedAt.UtcDateTime).ToArray(),
                 startedAt = rows.Select(r => r.StartedAt?.UtcDateTime).ToArray(),
-            });
+            })).ToDictionary(r => r.Id);
+        return [.. rows.Select(r => created[r.Id])];
+    }
+
+    private async Task<IReadOnlyList<RunRecord?>> FinishBatchAsync(IReadOnlyList<FinalStep> steps)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        var finished = (await connection.QueryAsync<RunRecord>(
+            $"""
+            WITH n AS (
+                SELECT * FROM unnest(@runIds::uuid[], @numbers::int[], @tiers::text[], @messages::text[], @inputTokens::int[],
+                                     @outputTokens::int[], @durations::float8[], @createdAt::timestamptz[], @outputs::text[])
+                     AS n (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at, output)),
+            saved AS (
+                INSERT INTO run_steps (run_id, step_number, model_tier, messages, input_tokens, output_tokens, duration_ms, created_at)
+                SELECT run_id, step_number, model_tier, messages::jsonb, input_tokens, output_tokens, duration_ms, created_at FROM n
+                ON CONFLICT (run_id, step_number) DO NOTHING
+                RETURNING run_id),
+            r AS (
+                UPDATE runs SET steps_completed = GREATEST(runs.steps_completed, n.step_number),
+                                input_tokens = runs.input_tokens + n.input_tokens, output_tokens = runs.output_tokens + n.output_tokens,
+                                status = 'succeeded', output = n.output, last_error = NULL, finished_at = n.created_at, updated_at = n.created_at,
+                                lease_owner = NULL, lease_expires_at = NULL
+                FROM saved JOIN n ON n.run_id = saved.run_id
+                WHERE runs.id = saved.run_id AND runs.status NOT IN ('succeeded', 'failed', 'cancelled')
+                RETURNING runs.*)
+            SELECT {RunStore.RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
+            """,
+            new
+            {
+                runIds = steps.Select(s => s.Step.RunId).ToArray(),
+                numbers = steps.Select(s => s.Step.StepNumber).ToArray(),
+                tiers = steps.Select(s => s.Step.ModelTier).ToArray(),
+                messages = steps.Select(s => s.Step.Messages).ToArray(),
+                inputTokens = steps.Select(s => s.Step.InputTokens).ToArray(),
+                outputTokens = steps.Select(s => s.Step.OutputTokens).ToArray(),
+                durations = steps.Select(s => s.Step.DurationMs).ToArray(),
+                createdAt = steps.Select(s => s.Step.CreatedAt).ToArray(),
+                outputs = steps.Select(s => s.Output).ToArray(),
+            })).ToDictionary(r => r.Id);
+        return [.. steps.Select(s => finished.GetValueOrDefault(s.Step.RunId))];
     }
 
     /// <summary>A run to insert, with its id, initial status and times decided by the caller.</summary>
     public sealed record Row(Guid Id, NewRun Run, string Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt);
 
-    private sealed record Pending(Row Row, TaskCompletionSource<RunRecord> Inserted);
+    private sealed record FinalStep(RunStepRecord Step, string Output);
 }

@@ -203,28 +203,11 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, 
     }
 
     /// <summary>
-    /// Checkpoints a run's final step and finishes the run with its output, in one statement; returns the
-    /// finished run, or null when the step was already saved (a retry) or the run had already ended.
+    /// Checkpoints a run's final step and finishes the run with its output, in one statement (group-committed with other
+    /// runs' final steps); returns the finished run, or null when the step was already saved (a retry) or the run had
+    /// already ended.
     /// </summary>
-    public async Task<RunRecord?> SaveFinalStepAsync(RunStepRecord step, string output, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
-            $"""
-            WITH saved AS (
-                {InsertStep}),
-            r AS (
-                UPDATE runs SET steps_completed = GREATEST(steps_completed, @StepNumber),
-                                input_tokens = input_tokens + @InputTokens, output_tokens = output_tokens + @OutputTokens,
-                                status = 'succeeded', output = @output, last_error = NULL, finished_at = @CreatedAt, updated_at = @CreatedAt,
-                                lease_owner = NULL, lease_expires_at = NULL
-                FROM saved WHERE runs.id = saved.run_id AND runs.status NOT IN ('succeeded', 'failed', 'cancelled')
-                RETURNING runs.*)
-            SELECT {RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
-            """,
-            new { step.RunId, step.StepNumber, step.ModelTier, step.Messages, step.InputTokens, step.OutputTokens, step.DurationMs, step.CreatedAt, output },
-            cancellationToken: cancellationToken));
-    }
+    public Task<RunRecord?> SaveFinalStepAsync(RunStepRecord step, string output) => inserts.FinishAsync(step, output);
 
     /// <summary>Moves a run that is not yet terminal to a terminal status, and returns the run as it then is.</summary>
     public async Task<RunRecord> FinishAsync(RunRecord run, string status, string? output, string? error, CancellationToken cancellationToken)

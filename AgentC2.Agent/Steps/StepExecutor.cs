@@ -53,7 +53,7 @@ internal sealed partial class StepExecutor(
         var outcome = Conversation.OutcomeOf(stepNumber, produced);
         if (finishWhenDone && outcome.Done)
         {
-            if (await runs.SaveFinalStepAsync(step, outcome.Output ?? string.Empty, cancellationToken) is { } finished)
+            if (await runs.SaveFinalStepAsync(step, outcome.Output ?? string.Empty) is { } finished)
             {
                 Checkpointed(tier, response.Usage, step);
                 events.Publish(RunEvent.Finished(finished));

@@ -9,7 +9,7 @@ internal static class TenancyExtensions
         builder.Services.AddOptions<TenancyOptions>().BindConfiguration(TenancyOptions.Section);
         builder.Services.AddSingleton<OrganizationStore>();
         builder.Services.AddSingleton<CallerCache>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<CallerCache>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<CallerCache>().Cache);
         builder.Services.AddSingleton<DemoOrganizationSeeder>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
