@@ -80,8 +80,8 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         await client.CreateAgentAsync("handover", maxSteps: 40);
         await using var database = await fixture.OpenDatabaseAsync();
 
-        var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
-            client.InvokeAsyncRunAsync("handover", new { input = $"long {i} #steps=25 #latency=100", maxSteps = 40 })));
+        var ids = await fixture.WithServiceErrorsAsync(AgentC2.ResourceNames.Agent, () => Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            client.InvokeAsyncRunAsync("handover", new { input = $"long {i} #steps=25 #latency=100", maxSteps = 40 }))));
         var leased = await Eventually.MatchAsync(
             _ => database.QueryAsync("SELECT DISTINCT lease_owner FROM runs WHERE organization_id = $1 AND status = 'running'", r => r.GetString(0), organization.Id),
             owners => owners.Count > 0, TimeSpan.FromSeconds(30), "a worker holding runs");
@@ -110,6 +110,28 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
             await fixture.ExecuteReplicaCommandAsync(replicaId, KnownResourceCommands.StartCommand);
             await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Worker).WaitAsync(AppHostFixture.StartTimeout);
         }
+    }
+
+    [Fact]
+    public async Task A_sync_run_orphaned_by_a_dead_agent_instance_is_failed_by_the_workers()
+    {
+        var organization = await fixture.CreateOrganizationAsync();
+        using var client = fixture.CreateApiClient(organization.ApiKey);
+        var agent = await client.CreateAgentAsync("orphaning");
+        await using var database = await fixture.OpenDatabaseAsync();
+
+        // What an agent instance that died mid-run leaves behind: a sync run still running, long after it started.
+        var id = Guid.CreateVersion7();
+        await database.QueryAsync(
+            """
+            INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, created_at, started_at, updated_at)
+            VALUES ($1, $2, $3, 'running', 'sync', 'orphan', 10, now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour')
+            RETURNING id
+            """,
+            r => r.GetGuid(0), id, organization.Id, agent.GetProperty("id").GetGuid());
+
+        var run = await client.WaitForStatusAsync(id, "failed", TimeSpan.FromSeconds(30));
+        Assert.Contains("stopped before it finished", run.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

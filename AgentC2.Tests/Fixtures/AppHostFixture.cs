@@ -144,6 +144,37 @@ public sealed class AppHostFixture : IAsyncLifetime
         File.ReadLines($"/proc/{pid}/status").Where(line => line.StartsWith("PPid:", StringComparison.Ordinal))
             .Select(line => int.Parse(line["PPid:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
 
+    /// <summary>
+    /// Runs <paramref name="action"/>; if it fails, the failure carries the service's last logged exceptions (what a 500's
+    /// trace id points at), so a failure in CI explains itself.
+    /// </summary>
+    public async Task<T> WithServiceErrorsAsync<T>(string service, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            var resource = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service);
+            var lines = new List<string>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(timeout.Token))
+                {
+                    lines.AddRange(batch.Where(l => l.Content.Contains("Exception", StringComparison.Ordinal)).Select(l => l.Content));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The log so far is what there is.
+            }
+
+            throw new InvalidOperationException($"{exception.Message}\n{service} logged:\n{string.Join('\n', lines.TakeLast(3))}", exception);
+        }
+    }
+
     /// <summary>Runs a command on one replica (by orchestrator id) and fails the test if it does not succeed.</summary>
     public async Task ExecuteReplicaCommandAsync(string resourceId, string command)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using AgentC2.Tests.Fixtures;
 using Npgsql;
 
@@ -62,6 +63,12 @@ public sealed class OutageTests(AppHostFixture fixture)
                 Assert.Equal("Unhealthy", ready.CheckStatus("database"));
                 Assert.Equal(HttpStatusCode.OK, (await ProbeResult.GetAsync(client, "/api/health/live")).Status);
             }
+
+            // An invocation cannot be accepted without its commit: 503 with Retry-After, and nothing half-written.
+            using var api = fixture.CreateApiClient(fixture.DemoApiKey);
+            using var refused = await api.PostAsJsonAsync("/api/agents/assistant/invoke", new { input = $"outage {marker}", executionMode = "async" });
+            await refused.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "dependency-unavailable");
+            Assert.NotNull(refused.Headers.RetryAfter);
         }
         finally
         {
@@ -90,6 +97,8 @@ public sealed class OutageTests(AppHostFixture fixture)
             }, status => status == HttpStatusCode.OK, Bound, $"the agent API on {replica} recovering");
             Assert.All(seen, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"unexpected {(int)status}"));
         }
+
+        Assert.Equal(0L, await ExecuteSqlAsync(connectionString!, $"SELECT count(*) FROM runs WHERE input = 'outage {marker}'"));
 
         // The data folder outlives the server process.
         Assert.Equal(1L, await ExecuteSqlAsync(connectionString!, $"SELECT count(*) FROM outage_marker WHERE id = '{marker}'"));

@@ -41,6 +41,13 @@ internal sealed class QueueOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A synchronous run still <c>running</c> this long after it started was orphaned by its agent instance (well above the
+    /// agent's synchronous time limit); the worker marks it failed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan StaleSyncRunAfter { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a stopping worker lets steps in flight finish before it aborts them and releases their runs.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(15);

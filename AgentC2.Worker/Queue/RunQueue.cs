@@ -44,6 +44,11 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
             FROM expired WHERE runs.id = expired.id
             RETURNING runs.id;
 
+            UPDATE runs SET status = 'failed', finished_at = now(), updated_at = now(),
+                            last_error = 'The agent instance running this synchronous run stopped before it finished.'
+            WHERE @reap AND status = 'running' AND lease_owner IS NULL AND execution_mode = 'sync' AND started_at < now() - @staleSync
+            RETURNING id;
+
             WITH capacity AS (
                 SELECT o.id, COALESCE(x.cap, @defaultCap)
                              - (SELECT count(*) FROM runs l WHERE l.organization_id = o.id AND l.status = 'running' AND l.lease_owner IS NOT NULL) AS free
@@ -68,12 +73,13 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
             """,
             new
             {
-                lockKey = ClaimLockKey, owner, limit, reap, lease = queue.LeaseDuration, defaultCap = queue.MaxRunningPerOrganization,
+                lockKey = ClaimLockKey, owner, limit, reap, staleSync = queue.StaleSyncRunAfter, lease = queue.LeaseDuration, defaultCap = queue.MaxRunningPerOrganization,
                 capSlugs = overrides.Select(o => o.Key).ToArray(), capValues = overrides.Select(o => o.Value.MaxRunning!.Value).ToArray(),
             },
             cancellationToken: cancellationToken));
         await results.ReadAsync();
         var expired = (await results.ReadAsync<Guid>()).Count();
+        await results.ReadAsync<Guid>();
         var claimed = (await results.ReadAsync<ClaimedRun>()).ToList();
         return (claimed, expired);
     }
