@@ -67,8 +67,7 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         }
         finally
         {
-            await fixture.ExecuteReplicaCommandAsync(replicaId, KnownResourceCommands.StartCommand);
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Worker).WaitAsync(AppHostFixture.StartTimeout);
+            await fixture.StartReplicaAsync(replicaId, AgentC2.ResourceNames.Worker);
         }
     }
 
@@ -107,8 +106,7 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         }
         finally
         {
-            await fixture.ExecuteReplicaCommandAsync(replicaId, KnownResourceCommands.StartCommand);
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Worker).WaitAsync(AppHostFixture.StartTimeout);
+            await fixture.StartReplicaAsync(replicaId, AgentC2.ResourceNames.Worker);
         }
     }
 

@@ -175,6 +175,13 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Starts a stopped (or killed) replica again and waits until its service is healthy.</summary>
+    public async Task StartReplicaAsync(string resourceId, string service)
+    {
+        await ExecuteReplicaCommandAsync(resourceId, KnownResourceCommands.StartCommand);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(service).WaitAsync(StartTimeout);
+    }
+
     /// <summary>Runs a command on one replica (by orchestrator id) and fails the test if it does not succeed.</summary>
     public async Task ExecuteReplicaCommandAsync(string resourceId, string command)
     {
