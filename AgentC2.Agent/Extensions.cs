@@ -1,6 +1,7 @@
 using AgentC2.Agent.Agents;
 using AgentC2.Agent.Data;
 using AgentC2.Agent.Errors;
+using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Models;
 using AgentC2.Agent.RateLimiting;
 using AgentC2.Agent.Runs;
@@ -42,6 +43,8 @@ internal static class Extensions
         builder.Services.AddSingleton<WebhookStore>();
         builder.AddOutboundUrlGuard();
 
+        builder.AddMcpPool();
+
         builder.Services.AddOpenApi();
     }
 
@@ -55,6 +58,8 @@ internal static class Extensions
         api.MapAgentsApi();
         api.MapRunsApi();
         api.MapWebhooksApi();
+        api.MapMcpServersApi();
+        app.MapMcpPoolOperatorApi();
         app.MapOperatorApi();
         app.MapInternalStepsApi();
 

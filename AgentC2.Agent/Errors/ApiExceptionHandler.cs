@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using AgentC2.Agent.Mcp;
 using Npgsql;
 
 namespace AgentC2.Agent.Errors;
@@ -16,6 +17,11 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is McpPoolExhaustedException or McpServerUnavailableException)
+        {
+            return await WriteMcpUnavailableAsync(httpContext, exception);
+        }
+
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", DescribeBadRequest(bad)),
@@ -42,6 +48,21 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = Problems.TypeFor(status) },
+        });
+    }
+
+    // The MCP pool had no client to give (every one in use), or the server cannot start now: retry later.
+    private async ValueTask<bool> WriteMcpUnavailableAsync(HttpContext httpContext, Exception exception)
+    {
+        var (type, retryAfter) = exception is McpPoolExhaustedException exhausted
+            ? (Problems.McpPoolExhausted, exhausted.RetryAfter)
+            : (Problems.McpServerUnavailable, ((McpServerUnavailableException)exception).RetryAfter);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = new ProblemDetails { Status = StatusCodes.Status503ServiceUnavailable, Title = "Service unavailable", Detail = exception.Message, Type = type },
         });
     }
 

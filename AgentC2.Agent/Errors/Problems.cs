@@ -24,6 +24,8 @@ internal static class Problems
     public const string RunEnded = "urn:agentc2:problem:run-ended";
     public const string LeaseNotHeld = "urn:agentc2:problem:lease-not-held";
     public const string StepFailed = "urn:agentc2:problem:step-failed";
+    public const string McpPoolExhausted = "urn:agentc2:problem:mcp-pool-exhausted";
+    public const string McpServerUnavailable = "urn:agentc2:problem:mcp-server-unavailable";
 
     public static string TypeFor(int status) => status switch
     {

@@ -1,4 +1,5 @@
 using AgentC2.Agent.Errors;
+using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -38,7 +39,7 @@ internal static partial class InternalStepsApi
                 _ => Problems.NotFoundResult("No such run."),
             };
         }
-        catch (Exception exception) when (exception is not (NpgsqlException or OperationCanceledException))
+        catch (Exception exception) when (exception is not (NpgsqlException or OperationCanceledException or McpPoolExhaustedException or McpServerUnavailableException))
         {
             // The model or a tool failed: the worker retries the run with backoff, from this step.
             metrics.StepFailed("model-or-tool");

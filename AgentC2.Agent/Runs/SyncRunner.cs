@@ -1,4 +1,5 @@
 using AgentC2.Agent.Agents;
+using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Steps;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -27,7 +28,21 @@ internal sealed class SyncRunner(
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
         deadline.CancelAfter(options.Value.SyncTimeout);
         var completed = new List<RunStepRecord>();
-        var (status, output, error, finished) = await ExecuteAsync(run, agent, completed, deadline.Token);
+        (string Status, string? Output, string? Error, RunRecord? Finished) result;
+        try
+        {
+            result = await ExecuteAsync(run, agent, completed, deadline.Token);
+        }
+        catch (Exception exception) when (exception is McpPoolExhaustedException or McpServerUnavailableException)
+        {
+            // No MCP client to be had: the run fails, and the request answers 503 with Retry-After.
+            var failed = await runs.FinishAsync(run, RunStatus.Failed, null, exception.Message, CancellationToken.None);
+            events.Publish(RunEvent.Finished(failed));
+            metrics.RunFinished(agent.Slug, run.ExecutionMode, failed.Status, time.GetElapsedTime(started));
+            throw;
+        }
+
+        var (status, output, error, finished) = result;
         if (finished is null)
         {
             finished = await runs.FinishAsync(run, status, output, error, CancellationToken.None);
@@ -62,7 +77,7 @@ internal sealed class SyncRunner(
                 ? "The agent service stopped before the run finished."
                 : $"The run did not finish within the synchronous limit of {options.Value.SyncTimeout.TotalSeconds} s; use executionMode async for long runs.", null);
         }
-        catch (Exception exception) when (exception is not NpgsqlException)
+        catch (Exception exception) when (exception is not (NpgsqlException or McpPoolExhaustedException or McpServerUnavailableException))
         {
             return (RunStatus.Failed, null, $"The model or a tool failed ({exception.GetType().Name}).", null);
         }

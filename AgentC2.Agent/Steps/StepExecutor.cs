@@ -1,4 +1,5 @@
 using AgentC2.Agent.Agents;
+using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Models;
 using AgentC2.Agent.Runs;
 using Microsoft.Extensions.AI;
@@ -17,6 +18,7 @@ internal sealed partial class StepExecutor(
     ContextCompactor compactor,
     AgentMetrics metrics,
     RunEvents events,
+    McpTools mcpTools,
     TimeProvider time,
     ILogger<StepExecutor> logger)
 {
@@ -33,6 +35,11 @@ internal sealed partial class StepExecutor(
         var tier = router.Route(agent.ModelTier, TokenEstimator.Estimate(conversation));
         var context = await compactor.CompactAsync(conversation, cancellationToken);
         var tools = BuiltInTools.For(agent.Tools).ToList();
+        if (agent.McpServers.Length > 0)
+        {
+            tools.AddRange(await mcpTools.ForAsync(run.OrganizationId, agent.McpServers, cancellationToken));
+        }
+
 
         var started = time.GetTimestamp();
         var options = new ChatOptions { Tools = [.. tools], AdditionalProperties = new() { [OfflineChatClient.StepProperty] = stepNumber } };
@@ -90,7 +97,7 @@ internal sealed partial class StepExecutor(
         {
             return new FunctionResultContent(call.CallId, await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), cancellationToken));
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (exception is not (OperationCanceledException or McpPoolExhaustedException))
         {
             LogToolFailed(logger, call.Name, exception);
             return new FunctionResultContent(call.CallId, $"Error: the tool '{call.Name}' failed ({exception.GetType().Name}).");

@@ -1,0 +1,259 @@
+extern alias AgentService;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using AgentC2.Tests.Fixtures;
+using AgentService::AgentC2.Agent.Mcp;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using ModelContextProtocol.Protocol;
+
+namespace AgentC2.Tests.Mcp;
+
+/// <summary>The pool's rules, with a fake connector (no processes) and a fake clock.</summary>
+public sealed class McpClientPoolTests : IAsyncDisposable
+{
+    private static readonly Guid OrganizationA = Guid.NewGuid();
+    private static readonly Guid OrganizationB = Guid.NewGuid();
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-29T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly FakeConnector _connector = new();
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly McpClientPool _pool;
+
+    public McpClientPoolTests()
+    {
+        var options = Options.Create(new McpOptions
+        {
+            Pool = new McpPoolOptions
+            {
+                MaxClientsPerInstance = 20, MaxClientsPerOrganization = 20, IdleTimeout = TimeSpan.FromMinutes(10),
+                AcquireTimeout = TimeSpan.FromSeconds(5), StartFailureBackoff = TimeSpan.FromSeconds(2),
+            },
+        });
+        _pool = new McpClientPool(_connector, options, new McpPoolMetrics(_services.GetRequiredService<IMeterFactory>()), _time, NullLogger<McpClientPool>.Instance);
+    }
+
+    private McpClientPool PoolWith(int perInstance, int perOrganization) => new(
+        _connector,
+        Options.Create(new McpOptions { Pool = new McpPoolOptions { MaxClientsPerInstance = perInstance, MaxClientsPerOrganization = perOrganization, AcquireTimeout = TimeSpan.FromSeconds(5) } }),
+        new McpPoolMetrics(_services.GetRequiredService<IMeterFactory>()), _time, NullLogger<McpClientPool>.Instance);
+
+    [Fact]
+    public async Task Concurrent_first_uses_of_one_key_start_one_server()
+    {
+        _connector.Delay = TimeSpan.FromMilliseconds(50);
+        var key = new McpServerKey(OrganizationA, "samples");
+
+        var leases = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Task.Run(() => _pool.AcquireAsync(key, CancellationToken.None))));
+
+        Assert.Equal(1, _connector.Starts);
+        Assert.Single(leases.Select(l => l.Session).Distinct());
+        Assert.Equal(100, _pool.State().Entries.Single().Leases);
+        foreach (var lease in leases)
+        {
+            lease.Dispose();
+        }
+
+        Assert.Equal(0, _pool.State().InUse);
+    }
+
+    [Fact]
+    public async Task At_capacity_a_new_key_evicts_the_least_recently_used_idle_client_never_a_leased_one()
+    {
+        var leased = await _pool.AcquireAsync(Key(0), CancellationToken.None); // the oldest, but in use
+        for (var i = 1; i < 20; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            (await _pool.AcquireAsync(Key(i), CancellationToken.None)).Dispose();
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        using var twentyFirst = await _pool.AcquireAsync(Key(20), CancellationToken.None);
+
+        var held = _pool.State().Entries.Select(e => e.Server).ToHashSet();
+        Assert.Equal(20, held.Count);
+        Assert.Contains("server-0", held);      // leased: kept although least recently used
+        Assert.DoesNotContain("server-1", held); // the least recently used idle one made room
+        Assert.True(_connector.Sessions.Single(s => s.Key == Key(1)).Disposed);
+        Assert.False(_connector.Sessions.Single(s => s.Key == Key(0)).Disposed);
+        leased.Dispose();
+    }
+
+    [Fact]
+    public async Task When_every_client_is_leased_a_caller_waits_then_gets_pool_exhausted()
+    {
+        await using var pool = PoolWith(perInstance: 2, perOrganization: 2);
+        using var first = await pool.AcquireAsync(Key(1), CancellationToken.None);
+        using var second = await pool.AcquireAsync(Key(2), CancellationToken.None);
+
+        var waiting = pool.AcquireAsync(Key(3), CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var exhausted = await Assert.ThrowsAsync<McpPoolExhaustedException>(() => waiting);
+        Assert.True(exhausted.RetryAfter > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task A_waiting_caller_gets_the_room_a_released_client_makes()
+    {
+        await using var pool = PoolWith(perInstance: 1, perOrganization: 1);
+        var first = await pool.AcquireAsync(Key(1), CancellationToken.None);
+
+        var waiting = pool.AcquireAsync(Key(2), CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        first.Dispose();
+
+        using var second = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("server-2", pool.State().Entries.Single().Server);
+    }
+
+    [Fact]
+    public async Task The_sweep_disposes_clients_idle_longer_than_the_idle_timeout()
+    {
+        (await _pool.AcquireAsync(Key(1), CancellationToken.None)).Dispose();
+        _time.Advance(TimeSpan.FromMinutes(6));
+        (await _pool.AcquireAsync(Key(2), CancellationToken.None)).Dispose();
+        using var busy = await _pool.AcquireAsync(Key(3), CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(1, await _pool.Sweep());
+
+        Assert.Equal(["server-2", "server-3"], _pool.State().Entries.Select(e => e.Server).Order());
+        Assert.True(_connector.Sessions.Single(s => s.Key == Key(1)).Disposed);
+    }
+
+    [Fact]
+    public async Task One_organization_cannot_take_more_than_its_cap()
+    {
+        await using var pool = PoolWith(perInstance: 10, perOrganization: 2);
+        using var a1 = await pool.AcquireAsync(new McpServerKey(OrganizationA, "one"), CancellationToken.None);
+        using var a2 = await pool.AcquireAsync(new McpServerKey(OrganizationA, "two"), CancellationToken.None);
+        using var b1 = await pool.AcquireAsync(new McpServerKey(OrganizationB, "one"), CancellationToken.None);
+
+        var third = pool.AcquireAsync(new McpServerKey(OrganizationA, "three"), CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<McpPoolExhaustedException>(() => third);
+
+        // Another organization still gets clients.
+        using var b2 = await pool.AcquireAsync(new McpServerKey(OrganizationB, "two"), CancellationToken.None);
+        Assert.Equal(4, pool.State().Clients);
+    }
+
+    [Fact]
+    public async Task A_server_that_died_is_replaced_on_next_use()
+    {
+        (await _pool.AcquireAsync(Key(1), CancellationToken.None)).Dispose();
+        _connector.Sessions.Single().Die();
+        await Eventually.MatchAsync(_ => Task.FromResult(_pool.State().Clients), n => n == 0, TimeSpan.FromSeconds(5), "the dead client removed");
+
+        using var again = await _pool.AcquireAsync(Key(1), CancellationToken.None);
+        Assert.Equal(2, _connector.Starts);
+        Assert.True(_connector.Sessions[0].Disposed);
+    }
+
+    [Fact]
+    public async Task A_server_that_fails_to_start_backs_off_without_affecting_other_keys()
+    {
+        _connector.Failing.Add(Key(1));
+        await Assert.ThrowsAsync<McpServerUnavailableException>(() => _pool.AcquireAsync(Key(1), CancellationToken.None));
+        var backingOff = await Assert.ThrowsAsync<McpServerUnavailableException>(() => _pool.AcquireAsync(Key(1), CancellationToken.None));
+        Assert.Equal(TimeSpan.FromSeconds(2), backingOff.RetryAfter);
+        Assert.Equal(1, _connector.Starts);
+
+        using var other = await _pool.AcquireAsync(Key(2), CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAsync<McpServerUnavailableException>(() => _pool.AcquireAsync(Key(1), CancellationToken.None));
+        var longer = await Assert.ThrowsAsync<McpServerUnavailableException>(() => _pool.AcquireAsync(Key(1), CancellationToken.None));
+        Assert.Equal(TimeSpan.FromSeconds(4), longer.RetryAfter);
+
+        _connector.Failing.Clear();
+        _time.Advance(TimeSpan.FromSeconds(4));
+        using var recovered = await _pool.AcquireAsync(Key(1), CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Disposing_the_pool_disposes_every_session()
+    {
+        await using (var pool = PoolWith(perInstance: 5, perOrganization: 5))
+        {
+            (await pool.AcquireAsync(Key(1), CancellationToken.None)).Dispose();
+            (await pool.AcquireAsync(Key(2), CancellationToken.None)).Dispose();
+        }
+
+        Assert.All(_connector.Sessions, s => Assert.True(s.Disposed));
+    }
+
+    private static McpServerKey Key(int i) => new(OrganizationA, $"server-{i}");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _pool.DisposeAsync();
+        await _services.DisposeAsync();
+    }
+
+    private sealed class FakeConnector : IMcpConnector
+    {
+        private int _starts;
+
+        public TimeSpan Delay { get; set; }
+
+        public ConcurrentBag<McpServerKey> Failing { get; } = [];
+
+        public List<FakeSession> Sessions { get; } = [];
+
+        public int Starts => _starts;
+
+        public async Task<IMcpSession> ConnectAsync(McpServerKey key, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _starts);
+            if (Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(Delay, cancellationToken);
+            }
+
+            if (Failing.Contains(key))
+            {
+                throw new IOException("the server would not start");
+            }
+
+            var session = new FakeSession(key);
+            lock (Sessions)
+            {
+                Sessions.Add(session);
+            }
+
+            return session;
+        }
+    }
+
+    private sealed class FakeSession(McpServerKey key) : IMcpSession
+    {
+        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public McpServerKey Key { get; } = key;
+
+        public bool Disposed { get; private set; }
+
+        public IReadOnlyList<Tool> Tools { get; } = [];
+
+        public Task Completion => _completion.Task;
+
+        public void Die() => _completion.TrySetResult();
+
+        public ValueTask<CallToolResult> CallToolAsync(string name, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new CallToolResult());
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            _completion.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
