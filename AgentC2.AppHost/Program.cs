@@ -17,7 +17,8 @@ try
         .WithReference(redis).WaitFor(redis)
         .WithReplicas(2)
         .WithExternalHttpEndpoints()
-        .WithAgentC2Secrets();
+        .WithAgentC2Secrets()
+        .WithSampleMcpServer();
 
     // Drains the run queue and drives async runs, one step per call to the agent's internal endpoint, and
     // delivers webhooks. It starts beside the agent rather than after it: a step the agent cannot take yet is
