@@ -44,6 +44,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         {
             Entry? entry = null;
             Entry? victim = null;
+            TaskCompletionSource? victimGone = null;
             Task released;
             lock (_gate)
             {
@@ -66,13 +67,26 @@ internal sealed partial class McpClientPool : IAsyncDisposable
 
                     if (HasRoom(key, out victim))
                     {
+                        entry = new Entry(key, _time.GetTimestamp());
                         if (victim is not null)
                         {
+                            // The new server starts once the evicted one's process has ended: never more processes than clients allowed.
                             Remove(victim);
+                            victimGone = NewSignal();
+                            var gone = victimGone.Task;
+                            var starting = entry;
+                            entry.Session = Task.Run(async () =>
+                            {
+                                await gone;
+                                return await StartAsync(starting);
+                            });
+                        }
+                        else
+                        {
+                            var starting = entry;
+                            entry.Session = Task.Run(() => StartAsync(starting));
                         }
 
-                        entry = new Entry(key, _time.GetTimestamp());
-                        entry.Session = Task.Run(() => StartAsync(entry));
                         _entries[key] = entry;
                         _metrics.Miss();
                     }
@@ -82,7 +96,14 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             if (victim is not null)
             {
                 _metrics.Evicted("lru");
-                await DisposeWhenIdleAsync(victim);
+                try
+                {
+                    await DisposeWhenIdleAsync(victim);
+                }
+                finally
+                {
+                    victimGone!.TrySetResult();
+                }
             }
 
             if (entry is not null)

@@ -25,14 +25,7 @@ internal sealed class McpConnector(
         {
             var entry = options.Value.Catalog.GetValueOrDefault(server.Catalog)
                 ?? throw new InvalidOperationException($"The MCP catalog has no server '{server.Catalog}' any more.");
-            transport = new StdioClientTransport(new StdioClientTransportOptions
-            {
-                Name = key.ToString(),
-                Command = entry.Command,
-                Arguments = [.. entry.Args],
-                EnvironmentVariables = entry.Environment.ToDictionary(e => e.Key, e => (string?)e.Value),
-                ShutdownTimeout = TimeSpan.FromSeconds(2),
-            }, loggerFactory);
+            transport = StdioTransport(key.ToString(), entry, loggerFactory);
         }
         else
         {
@@ -46,6 +39,23 @@ internal sealed class McpConnector(
             }, http, loggerFactory, ownsHttpClient: true);
         }
 
+        return await StartAsync(transport, loggerFactory, cancellationToken);
+    }
+
+    /// <summary>A catalog server as a child process over stdio; disposing the session ends the process.</summary>
+    public static IClientTransport StdioTransport(string name, McpCatalogEntry entry, ILoggerFactory loggerFactory) =>
+        new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Name = name,
+            Command = entry.Command,
+            Arguments = [.. entry.Args],
+            EnvironmentVariables = entry.Environment.ToDictionary(e => e.Key, e => (string?)e.Value),
+            ShutdownTimeout = TimeSpan.FromSeconds(2),
+        }, loggerFactory);
+
+    /// <summary>Initializes a session over <paramref name="transport"/> and lists the server's tools.</summary>
+    public static async Task<IMcpSession> StartAsync(IClientTransport transport, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
         var client = await McpClient.CreateAsync(transport, new McpClientOptions(), loggerFactory, cancellationToken);
         try
         {

@@ -82,6 +82,20 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task An_evicted_server_is_gone_before_its_replacement_starts()
+    {
+        await using var pool = PoolWith(perInstance: 2, perOrganization: 2);
+        _connector.DisposeDelay = TimeSpan.FromMilliseconds(100);
+        (await pool.AcquireAsync(Key(1), CancellationToken.None)).Dispose();
+        (await pool.AcquireAsync(Key(2), CancellationToken.None)).Dispose();
+
+        using var third = await pool.AcquireAsync(Key(3), CancellationToken.None);
+
+        Assert.Equal([0, 1, 1], _connector.LiveAtStart);
+        Assert.True(_connector.Sessions[0].Disposed);
+    }
+
+    [Fact]
     public async Task When_every_client_is_leased_a_caller_waits_then_gets_pool_exhausted()
     {
         await using var pool = PoolWith(perInstance: 2, perOrganization: 2);
@@ -203,6 +217,11 @@ public sealed class McpClientPoolTests : IAsyncDisposable
 
         public TimeSpan Delay { get; set; }
 
+        public TimeSpan DisposeDelay { get; set; }
+
+        /// <summary>How many sessions were alive (not yet disposed) as each start began.</summary>
+        public List<int> LiveAtStart { get; } = [];
+
         public ConcurrentBag<McpServerKey> Failing { get; } = [];
 
         public List<FakeSession> Sessions { get; } = [];
@@ -212,6 +231,11 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         public async Task<IMcpSession> ConnectAsync(McpServerKey key, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _starts);
+            lock (Sessions)
+            {
+                LiveAtStart.Add(Sessions.Count(s => !s.Disposed));
+            }
+
             if (Delay > TimeSpan.Zero)
             {
                 await Task.Delay(Delay, cancellationToken);
@@ -222,7 +246,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
                 throw new IOException("the server would not start");
             }
 
-            var session = new FakeSession(key);
+            var session = new FakeSession(key, DisposeDelay);
             lock (Sessions)
             {
                 Sessions.Add(session);
@@ -232,7 +256,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         }
     }
 
-    private sealed class FakeSession(McpServerKey key) : IMcpSession
+    private sealed class FakeSession(McpServerKey key, TimeSpan disposeDelay) : IMcpSession
     {
         private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -249,11 +273,15 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         public ValueTask<CallToolResult> CallToolAsync(string name, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken) =>
             ValueTask.FromResult(new CallToolResult());
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
+            if (disposeDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(disposeDelay); // a process taking its time to exit
+            }
+
             Disposed = true;
             _completion.TrySetResult();
-            return ValueTask.CompletedTask;
         }
     }
 }
