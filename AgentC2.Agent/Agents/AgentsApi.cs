@@ -1,4 +1,5 @@
 using AgentC2.Agent.Errors;
+using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -34,12 +35,17 @@ internal static class AgentsApi
             : NotFound(idOrSlug);
 
     private static async Task<Results<Created<AgentView>, ValidationProblem, ProblemHttpResult>> CreateAgent(
-        AgentRequest request, HttpContext context, AgentStore store, IOptions<AgentOptions> options, CancellationToken cancellationToken)
+        AgentRequest request, HttpContext context, AgentStore store, McpServerStore servers, IOptions<AgentOptions> options, CancellationToken cancellationToken)
     {
         var (spec, errors) = AgentRequestValidation.Validate(request, options.Value);
         if (spec is null)
         {
             return Problems.ValidationResult(errors);
+        }
+
+        if (await UnknownServersAsync(spec, context, servers, cancellationToken) is { } unknown)
+        {
+            return Problems.ValidationResult(unknown);
         }
 
         var agent = await store.CreateAsync(context.User.Caller().OrganizationId, spec, cancellationToken);
@@ -48,8 +54,23 @@ internal static class AgentsApi
             : TypedResults.Created($"/api/agents/{agent.Id}", AgentView.Of(agent));
     }
 
+    // The agent's MCP servers must be registered in its organization (/api/mcp-servers).
+    private static async Task<Dictionary<string, string[]>?> UnknownServersAsync(AgentSpec spec, HttpContext context, McpServerStore servers, CancellationToken cancellationToken)
+    {
+        if (spec.McpServers.Length == 0)
+        {
+            return null;
+        }
+
+        var registered = (await servers.ListAsync(context.User.Caller().OrganizationId, cancellationToken)).Select(s => s.Name).ToHashSet();
+        var unknown = spec.McpServers.Where(name => !registered.Contains(name)).ToList();
+        return unknown.Count == 0
+            ? null
+            : new() { ["mcpServers"] = [$"Not registered in this organization (see /api/mcp-servers): {string.Join(", ", unknown)}."] };
+    }
+
     private static async Task<Results<Ok<AgentView>, ValidationProblem, ProblemHttpResult>> ReplaceAgent(
-        string idOrSlug, AgentRequest request, HttpContext context, AgentStore store, IOptions<AgentOptions> options, CancellationToken cancellationToken)
+        string idOrSlug, AgentRequest request, HttpContext context, AgentStore store, McpServerStore servers, IOptions<AgentOptions> options, CancellationToken cancellationToken)
     {
         var organizationId = context.User.Caller().OrganizationId;
         if (await store.FindAsync(organizationId, idOrSlug, cancellationToken) is not { } existing)
@@ -61,6 +82,11 @@ internal static class AgentsApi
         if (spec is null)
         {
             return Problems.ValidationResult(errors);
+        }
+
+        if (await UnknownServersAsync(spec, context, servers, cancellationToken) is { } unknown)
+        {
+            return Problems.ValidationResult(unknown);
         }
 
         var (agent, slugTaken) = await store.ReplaceAsync(organizationId, existing.Id, spec, cancellationToken);

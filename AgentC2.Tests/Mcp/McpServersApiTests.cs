@@ -76,6 +76,13 @@ public sealed class McpServersApiTests(AppHostFixture fixture)
         using var strangerDelete = await strangerClient.DeleteAsync("/api/mcp-servers/samples");
         await strangerDelete.AssertProblemAsync(HttpStatusCode.NotFound, "not-found");
 
+        // Agents may only use registered servers.
+        using var unknownServer = await client.PostAsJsonAsync("/api/agents", new { slug = "tooling", name = "Tooling", mcpServers = new[] { "samples", "nope" } });
+        var problem = await unknownServer.AssertProblemAsync(HttpStatusCode.BadRequest, "validation");
+        Assert.Contains("nope", problem.GetProperty("errors").GetProperty("mcpServers")[0].GetString(), StringComparison.Ordinal);
+        using var knownServer = await client.PostAsJsonAsync("/api/agents", new { slug = "tooling", name = "Tooling", mcpServers = new[] { "samples" } });
+        Assert.Equal(HttpStatusCode.Created, knownServer.StatusCode);
+
         using var removed = await client.DeleteAsync("/api/mcp-servers/samples");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         using var again = await client.DeleteAsync("/api/mcp-servers/samples");
