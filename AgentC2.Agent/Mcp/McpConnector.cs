@@ -25,7 +25,8 @@ internal sealed class McpConnector(
         {
             var entry = options.Value.Catalog.GetValueOrDefault(server.Catalog)
                 ?? throw new InvalidOperationException($"The MCP catalog has no server '{server.Catalog}' any more.");
-            transport = StdioTransport(key.ToString(), entry, loggerFactory);
+            var (stdio, group) = StdioTransport(key.ToString(), entry, loggerFactory);
+            return await StartAsync(stdio, loggerFactory, cancellationToken, group);
         }
         else
         {
@@ -42,34 +43,43 @@ internal sealed class McpConnector(
         return await StartAsync(transport, loggerFactory, cancellationToken);
     }
 
-    /// <summary>A catalog server as a child process over stdio; disposing the session ends the process.</summary>
-    public static IClientTransport StdioTransport(string name, McpCatalogEntry entry, ILoggerFactory loggerFactory) =>
-        new StdioClientTransport(new StdioClientTransportOptions
+    /// <summary>
+    /// A catalog server as a child process over stdio. On Linux it runs in a process group of its own (<c>setsid</c>), so that
+    /// disposing the session ends the server's whole process tree, including children it started.
+    /// </summary>
+    public static (IClientTransport Transport, ServerProcessGroup? Group) StdioTransport(string name, McpCatalogEntry entry, ILoggerFactory loggerFactory)
+    {
+        var group = ServerProcessGroup.IsSupported ? new ServerProcessGroup() : null;
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Name = name,
-            Command = entry.Command,
-            Arguments = [.. entry.Args],
+            Command = group is null ? entry.Command : "/bin/sh",
+            Arguments = group is null ? [.. entry.Args] : ["-c", ServerProcessGroup.Launcher, entry.Command, .. entry.Args],
             EnvironmentVariables = entry.Environment.ToDictionary(e => e.Key, e => (string?)e.Value),
             ShutdownTimeout = TimeSpan.FromSeconds(2),
+            StandardErrorLines = group is null ? null : group.Observe,
         }, loggerFactory);
+        return (transport, group);
+    }
 
     /// <summary>Initializes a session over <paramref name="transport"/> and lists the server's tools.</summary>
-    public static async Task<IMcpSession> StartAsync(IClientTransport transport, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static async Task<IMcpSession> StartAsync(IClientTransport transport, ILoggerFactory loggerFactory, CancellationToken cancellationToken, ServerProcessGroup? group = null)
     {
         var client = await McpClient.CreateAsync(transport, new McpClientOptions(), loggerFactory, cancellationToken);
         try
         {
             var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
-            return new Session(client, [.. tools.Select(t => t.ProtocolTool)]);
+            return new Session(client, [.. tools.Select(t => t.ProtocolTool)], group);
         }
         catch
         {
             await client.DisposeAsync();
+            await (group?.KillAsync() ?? Task.CompletedTask);
             throw;
         }
     }
 
-    private sealed class Session(McpClient client, IReadOnlyList<Tool> tools) : IMcpSession
+    private sealed class Session(McpClient client, IReadOnlyList<Tool> tools, ServerProcessGroup? group) : IMcpSession
     {
         public IReadOnlyList<Tool> Tools { get; } = tools;
 
@@ -78,6 +88,10 @@ internal sealed class McpConnector(
         public ValueTask<CallToolResult> CallToolAsync(string name, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken) =>
             client.CallToolAsync(name, arguments, cancellationToken: cancellationToken);
 
-        public ValueTask DisposeAsync() => client.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await client.DisposeAsync();
+            await (group?.KillAsync() ?? Task.CompletedTask);
+        }
     }
 }

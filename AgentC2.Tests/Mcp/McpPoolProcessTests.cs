@@ -74,6 +74,10 @@ public sealed class McpPoolProcessTests(AppHostFixture fixture)
                 var second = int.Parse(await CallAsync(lease, "pid"), System.Globalization.CultureInfo.InvariantCulture);
                 Assert.NotEqual(first, second);
                 Assert.Equal([second], Processes.WithEnvironment(MarkerVariable, marker));
+
+                // The server's own child: disposal must end the whole tree.
+                var child = int.Parse(await CallAsync(lease, "child"), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal([second, child], Processes.WithEnvironment(MarkerVariable, marker).Order());
             }
         }
         finally
@@ -82,7 +86,7 @@ public sealed class McpPoolProcessTests(AppHostFixture fixture)
         }
 
         await Eventually.MatchAsync(_ => Task.FromResult(Processes.WithEnvironment(MarkerVariable, marker)), pids => pids.Count == 0,
-            TimeSpan.FromSeconds(10), "no sample server process left");
+            TimeSpan.FromSeconds(10), "no sample server process (nor its child) left");
     }
 
     private static async Task<string> CallAsync(McpLease lease, string tool, params (string Name, object? Value)[] arguments)

@@ -14,7 +14,7 @@ public sealed class McpServersApiTests(AppHostFixture fixture)
         using var client = fixture.CreateApiClient(fixture.DemoApiKey);
 
         var tools = await client.GetFromJsonAsync<JsonElement>("/api/agents/sampler/tools");
-        Assert.Equal(["add", "crash", "echo", "pid", "slow"], tools.EnumerateArray().Select(t => t.GetProperty("name").GetString()).Order());
+        Assert.Equal(["add", "child", "crash", "echo", "pid", "slow"], tools.EnumerateArray().Select(t => t.GetProperty("name").GetString()).Order());
         Assert.All(tools.EnumerateArray(), t => Assert.Equal("samples", t.GetProperty("source").GetString()));
 
         using var response = await client.PostAsJsonAsync("/api/agents/sampler/invoke", new { input = "Say it back #steps=2 #tool=echo", executionMode = "sync" });

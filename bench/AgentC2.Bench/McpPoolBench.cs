@@ -27,14 +27,14 @@ internal static class McpPoolBench
         for (var i = 0; i < 5; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await using var session = await McpConnector.StartAsync(McpConnector.StdioTransport("cold", entry, NullLoggerFactory.Instance), NullLoggerFactory.Instance, CancellationToken.None);
+            await using var session = await StartAsync(entry, "cold");
             await session.CallToolAsync("echo", args, CancellationToken.None);
             cold.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
         // 1b. A plain open client, and 1c. the pool, alternating rounds so that noise hits both alike.
         const int calls = 2_000;
-        var plain = await McpConnector.StartAsync(McpConnector.StdioTransport("plain", entry, NullLoggerFactory.Instance), NullLoggerFactory.Instance, CancellationToken.None);
+        var plain = await StartAsync(entry, "plain");
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var options = Options.Create(new McpOptions { Catalog = { ["samples"] = entry } });
         await using var pool = new McpClientPool(new CatalogConnector(entry), options, new McpPoolMetrics(services.GetRequiredService<IMeterFactory>()), TimeProvider.System, NullLogger<McpClientPool>.Instance);
@@ -198,12 +198,17 @@ internal static class McpPoolBench
         }
     }
 
+    private static Task<IMcpSession> StartAsync(McpCatalogEntry entry, string name, CancellationToken cancellationToken = default)
+    {
+        var (transport, group) = McpConnector.StdioTransport(name, entry, NullLoggerFactory.Instance);
+        return McpConnector.StartAsync(transport, NullLoggerFactory.Instance, cancellationToken, group);
+    }
+
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     /// <summary>Every key is the catalog's sample server (the bench has no database to look registrations up in).</summary>
     private sealed class CatalogConnector(McpCatalogEntry entry) : IMcpConnector
     {
-        public Task<IMcpSession> ConnectAsync(McpServerKey key, CancellationToken cancellationToken) =>
-            McpConnector.StartAsync(McpConnector.StdioTransport(key.ToString(), entry, NullLoggerFactory.Instance), NullLoggerFactory.Instance, cancellationToken);
+        public Task<IMcpSession> ConnectAsync(McpServerKey key, CancellationToken cancellationToken) => StartAsync(entry, key.ToString(), cancellationToken);
     }
 }

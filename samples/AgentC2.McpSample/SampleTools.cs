@@ -31,6 +31,13 @@ internal sealed class SampleTools
         return "unreachable";
     }
 
+    [McpServerTool(Name = "child"), Description("Starts a long-lived child process (for checking that a server's whole process tree ends with it) and returns its id.")]
+    public static int Child()
+    {
+        using var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "600") { UseShellExecute = false });
+        return child!.Id;
+    }
+
     [McpServerTool(Name = "pid"), Description("The server's process id.")]
     public static int Pid() => Environment.ProcessId;
 }
