@@ -32,15 +32,6 @@ internal sealed class AgentStore(NpgsqlDataSource dataSource, IOptions<AgentOpti
     public Task<AgentDefinition?> FindForInvocationAsync(Guid organizationId, string idOrSlug, CancellationToken cancellationToken) =>
         Definitions.GetOrLoadAsync($"{organizationId:N}/{idOrSlug}", ct => FindAsync(organizationId, idOrSlug, ct), cancellationToken);
 
-    /// <summary>Finds an agent by id, deleted or not (runs keep pointing at the agent they used).</summary>
-    public async Task<AgentDefinition?> FindByIdAsync(Guid organizationId, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<AgentDefinition>(new CommandDefinition(
-            $"SELECT {Columns} FROM agents WHERE organization_id = @organizationId AND id = @id",
-            new { organizationId, id }, cancellationToken: cancellationToken));
-    }
-
     public async Task<IReadOnlyList<AgentDefinition>> ListAsync(Guid organizationId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -30,14 +30,11 @@ internal sealed class RunEventStream(RunStore runs, RunEvents events, TimeProvid
         {
             // What the database holds: steps not sent yet, and whether the run has ended.
             var current = await runs.FindAsync(run.OrganizationId, run.Id, cancellationToken) ?? run;
-            foreach (var step in await runs.GetStepsAsync(run.Id, cancellationToken))
+            foreach (var step in await runs.GetStepsAsync(run.Id, cancellationToken, afterStep: last))
             {
-                if (step.StepNumber > last)
-                {
-                    last = step.StepNumber;
-                    lastSent = time.GetTimestamp();
-                    yield return Step(step);
-                }
+                last = step.StepNumber;
+                lastSent = time.GetTimestamp();
+                yield return Step(step);
             }
 
             if (RunStatus.IsTerminal(current.Status))

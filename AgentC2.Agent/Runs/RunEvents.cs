@@ -27,8 +27,6 @@ internal sealed partial class RunEvents(IServiceProvider services, ILogger<RunEv
 {
     private readonly IConnectionMultiplexer? _redis = services.GetService<IConnectionMultiplexer>();
 
-    public bool IsLive => _redis is not null;
-
     public static RedisChannel ChannelOf(Guid runId) => RedisChannel.Literal($"agentc2:run-events:{runId:N}");
 
     public void Publish(RunEvent runEvent)

@@ -31,7 +31,7 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, 
 
     private const string SelectSteps = """
         SELECT run_id, step_number, model_tier, messages::text AS messages, input_tokens, output_tokens, duration_ms, created_at
-        FROM run_steps WHERE run_id = @id ORDER BY step_number
+        FROM run_steps WHERE run_id = @id AND step_number > @after ORDER BY step_number
         """;
 
     // Checkpoints a step unless it already is (a retry): returns its run_id only when it inserted.
@@ -126,7 +126,7 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, 
             SELECT {AgentStore.Columns} FROM agents WHERE id = (SELECT agent_id FROM runs WHERE id = @id);
             {SelectSteps};
             """,
-            new { id }, cancellationToken: cancellationToken));
+            new { id, after = 0 }, cancellationToken: cancellationToken));
         var run = await results.ReadSingleOrDefaultAsync<RunRecord>();
         var agent = await results.ReadSingleOrDefaultAsync<AgentDefinition>();
         var steps = (await results.ReadAsync<RunStepRecord>()).ToList();
@@ -171,12 +171,13 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, 
         return [.. rows];
     }
 
-    public async Task<IReadOnlyList<RunStepRecord>> GetStepsAsync(Guid runId, CancellationToken cancellationToken)
+    /// <summary>The run's checkpointed steps in order, only those after <paramref name="afterStep"/> when given.</summary>
+    public async Task<IReadOnlyList<RunStepRecord>> GetStepsAsync(Guid runId, CancellationToken cancellationToken, int afterStep = 0)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<RunStepRecord>(new CommandDefinition(
             SelectSteps,
-            new { id = runId }, cancellationToken: cancellationToken));
+            new { id = runId, after = afterStep }, cancellationToken: cancellationToken));
         return [.. rows];
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using AgentC2.Agent.Agents;
 using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Steps;
@@ -29,6 +30,7 @@ internal sealed class SyncRunner(
         deadline.CancelAfter(options.Value.SyncTimeout);
         var completed = new List<RunStepRecord>();
         (string Status, string? Output, string? Error, RunRecord? Finished) result;
+        ExceptionDispatchInfo? unavailable = null;
         try
         {
             result = await ExecuteAsync(run, agent, completed, deadline.Token);
@@ -36,10 +38,8 @@ internal sealed class SyncRunner(
         catch (Exception exception) when (exception is McpPoolExhaustedException or McpServerUnavailableException)
         {
             // No MCP client to be had: the run fails, and the request answers 503 with Retry-After.
-            var failed = await runs.FinishAsync(run, RunStatus.Failed, null, exception.Message, CancellationToken.None);
-            events.Publish(RunEvent.Finished(failed));
-            metrics.RunFinished(agent.Slug, run.ExecutionMode, failed.Status, time.GetElapsedTime(started));
-            throw;
+            unavailable = ExceptionDispatchInfo.Capture(exception);
+            result = (RunStatus.Failed, null, exception.Message, null);
         }
 
         var (status, output, error, finished) = result;
@@ -50,6 +50,7 @@ internal sealed class SyncRunner(
         }
 
         metrics.RunFinished(agent.Slug, run.ExecutionMode, finished.Status, time.GetElapsedTime(started));
+        unavailable?.Throw();
         return (finished, completed);
     }
 

@@ -74,7 +74,7 @@ internal sealed partial class StepExecutor(
         }
 
         // Another executor checkpointed this step first (a retried step), or the run ended meanwhile: what is stored counts.
-        var stored = (await runs.GetStepsAsync(run.Id, cancellationToken)).Single(s => s.StepNumber == stepNumber);
+        var stored = (await runs.GetStepsAsync(run.Id, cancellationToken, afterStep: stepNumber - 1))[0];
         var status = (await runs.FindAsync(run.OrganizationId, run.Id, cancellationToken))?.Status ?? RunStatus.Cancelled;
         return new ExecutedStep(Conversation.OutcomeOf(stored), stored, status, null);
     }

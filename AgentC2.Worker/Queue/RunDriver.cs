@@ -29,9 +29,6 @@ internal sealed partial class RunDriver(
 
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _driving = new();
 
-    public int Driving => _driving.Count;
-
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
