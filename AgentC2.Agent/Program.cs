@@ -2,6 +2,11 @@ using AgentC2.Agent;
 using AgentC2.Agent.Errors;
 using AgentC2.Agent.RateLimiting;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -19,3 +24,4 @@ app.MapAgentApis();
 app.WarnWhenLimitsAreLocal();
 
 app.Run();
+return 0;

@@ -1,5 +1,6 @@
 using AgentC2;
 using AgentC2.AppHost;
+using AgentC2.AppHost.Deployment;
 using AgentC2.AppHost.Infrastructure;
 
 try
@@ -12,32 +13,43 @@ try
     var redis = infrastructure.Redis;
 
     // The public API, the step executor and the MCP pool.
-    var agent = builder.AddProject<Projects.AgentC2_Agent>(ResourceNames.Agent)
+    var agent = builder.AddAgentC2Service<Projects.AgentC2_Agent>(ResourceNames.Agent)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
         .WithReplicas(2)
         .WithExternalHttpEndpoints()
         .WithAgentC2Secrets()
-        .WithSampleMcpServer();
+        .WithSampleMcpServer()
+        .WithResourceLimits(cpus: 2, memory: "4G", instanceSize: "apps-d-2vcpu-4gb")
+        .WithAutoscaling(minReplicas: 2, maxReplicas: 8, cpuPercent: 70)
+        .WithPublicRoutes(["/api"], hidden: [ServicePaths.Metrics]);
 
     // Drains the run queue and drives async runs, one step per call to the agent's internal endpoint, and
     // delivers webhooks. It starts beside the agent rather than after it: a step the agent cannot take yet is
-    // retried with backoff, as it must be in production.
-    builder.AddProject<Projects.AgentC2_Worker>(ResourceNames.Worker)
+    // retried with backoff, as it must be in production. No HTTP ingress: it serves only probes and metrics.
+    builder.AddAgentC2Service<Projects.AgentC2_Worker>(ResourceNames.Worker)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
         .WithReference(agent)
         .WithInternalCredential(agent)
-        .WithReplicas(2);
+        .WithReplicas(2)
+        .WithResourceLimits(cpus: 1, memory: "1G", instanceSize: "apps-s-1vcpu-1gb");
 
     // The operator console (it says so when the agent API is not reachable yet).
-    builder.AddProject<Projects.AgentC2_Frontend>(ResourceNames.Frontend)
+    builder.AddAgentC2Service<Projects.AgentC2_Frontend>(ResourceNames.Frontend)
         .WithReference(redis).WaitFor(redis)
         .WithReference(agent)
-        .WithExternalHttpEndpoints();
+        .WithExternalHttpEndpoints()
+        .WithResourceLimits(cpus: 1, memory: "2G", instanceSize: "apps-s-1vcpu-2gb")
+        .WithPublicRoutes(["/"]);
+
+    // `aspire publish`: the manifest, then the deployment artifacts (Deployment/).
+    builder.AddDeploymentArtifacts();
 
     builder.Build().Run();
-    return 0;
+
+    // A failed publish step sets the exit code.
+    return Environment.ExitCode;
 }
 catch (InfrastructureException e)
 {

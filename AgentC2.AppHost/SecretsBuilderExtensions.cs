@@ -1,3 +1,4 @@
+using AgentC2.AppHost.Deployment;
 using Aspire.Hosting.ApplicationModel;
 
 namespace AgentC2.AppHost;
@@ -13,23 +14,33 @@ internal static class SecretsBuilderExtensions
     /// The agent's secrets as AppHost parameters. <c>operator-api-key</c> guards the operator API; in run
     /// mode <c>demo-api-key</c> seeds a demo organization. Both are generated when unset (and kept in
     /// the AppHost's user secrets), or set through configuration, e.g. <c>Parameters__demo-api-key</c>;
-    /// the dashboard shows them. <c>model-api-key</c> is passed only when configured.
+    /// the dashboard shows them. <c>model-api-key</c> is passed when configured, and is always part of a
+    /// published deployment (empty: offline model only).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithAgentC2Secrets(this IResourceBuilder<ProjectResource> agent)
     {
         var builder = agent.ApplicationBuilder;
         var generated = new GenerateParameterDefault { MinLength = 32, Special = false };
 
-        var operatorKey = builder.AddParameter(OperatorApiKey, generated, secret: true, persist: true);
+        var operatorKey = builder.AddParameter(OperatorApiKey, generated, secret: true, persist: true)
+            .WithDescription("API key of the operator API (organizations and their API keys)");
         agent.WithEnvironment("AgentC2__Tenancy__OperatorApiKey", operatorKey);
 
         if (builder.ExecutionContext.IsRunMode)
         {
-            var demoKey = builder.AddParameter(DemoApiKey, generated, secret: true, persist: true);
+            var demoKey = builder.AddParameter(DemoApiKey, generated, secret: true, persist: true)
+                .WithDescription("API key of the demo organization seeded in run mode");
             agent.WithEnvironment("AgentC2__Tenancy__DemoApiKey", demoKey);
         }
 
-        if (!string.IsNullOrEmpty(builder.Configuration[$"Parameters:{ModelApiKey}"]))
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // Deployments may run the built-in offline model only, so the key may stay empty.
+            agent.WithEnvironment("AgentC2__Models__ApiKey", builder.AddParameter(ModelApiKey, secret: true)
+                .WithDescription("API key of the OpenAI-compatible model endpoints (AgentC2__Models__Tiers__*)")
+                .OptionalInDeployments());
+        }
+        else if (!string.IsNullOrEmpty(builder.Configuration[$"Parameters:{ModelApiKey}"]))
         {
             agent.WithEnvironment("AgentC2__Models__ApiKey", builder.AddParameter(ModelApiKey, secret: true));
         }
@@ -43,7 +54,8 @@ internal static class SecretsBuilderExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithInternalCredential(this IResourceBuilder<ProjectResource> worker, IResourceBuilder<ProjectResource> agent)
     {
-        var credential = worker.ApplicationBuilder.AddParameter(InternalApiKey, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        var credential = worker.ApplicationBuilder.AddParameter(InternalApiKey, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
+            .WithDescription("Credential the worker presents to the agent's internal step endpoint");
         agent.WithEnvironment(InternalApi.CredentialEnvironmentVariable, credential);
         return worker.WithEnvironment(InternalApi.CredentialEnvironmentVariable, credential);
     }

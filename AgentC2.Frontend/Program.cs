@@ -1,5 +1,10 @@
 using AgentC2.Frontend.AgentApi;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -14,3 +19,4 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 
 app.Run();
+return 0;

@@ -7,10 +7,13 @@ namespace AgentC2;
 /// </summary>
 public static class InternalApi
 {
+    /// <summary>Every internal route starts with this prefix; edge proxies and ingresses refuse it.</summary>
+    public const string PathPrefix = "/internal";
+
     public const string CredentialKey = "AgentC2:Internal:ApiKey";
     public const string CredentialEnvironmentVariable = "AgentC2__Internal__ApiKey";
 
-    public static string StepPath(Guid runId) => $"/internal/runs/{runId}/steps";
+    public static string StepPath(Guid runId) => $"{PathPrefix}/runs/{runId}/steps";
 }
 
 /// <summary>The worker's request for the next step of a run it has leased.</summary>

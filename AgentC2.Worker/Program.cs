@@ -1,5 +1,10 @@
 using AgentC2.Worker;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 // The worker drains the run queue and the webhook outbox; it serves HTTP only for its probes and metrics.
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,3 +19,4 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 
 app.Run();
+return 0;

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Installs what AgentC2 needs on a Debian/Ubuntu machine without containers: the Redis and
-# PostgreSQL servers that the AppHost runs as local processes. Safe to run again: it installs
-# only what is missing and is silent when everything is there.
+# PostgreSQL servers that the AppHost runs as local processes. With --test-tools it also installs
+# what the tests use to check the deployment artifacts with the real tools (caddy, docker-compose,
+# yamllint from apt; the Node.js validators in tools/validators from npm). Safe to run again: it
+# installs only what is missing and is silent when everything is there.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+test_tools=false
+for argument in "$@"; do
+  case "$argument" in
+    --test-tools) test_tools=true ;;
+    *) echo "setup: unknown argument $argument (known: --test-tools)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
-
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if $test_tools; then
+  command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -18,18 +31,33 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-    echo "setup: please install ${missing[*]} (apt-get install -y ${missing[*]}) as root." >&2
-    exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "setup: please install ${missing[*]} (apt-get install -y ${missing[*]}) as root." >&2
+      exit 1
+    fi
   fi
+
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >&2
+  # The packages try to start system services; AgentC2 runs its own instances, so that is not needed.
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || true
 fi
 
-echo "setup: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq >&2
-# The packages try to start system services; AgentC2 runs its own instances, so that is not needed.
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || true
 command -v redis-server >/dev/null 2>&1 || { echo "setup: redis-server is still missing" >&2; exit 1; }
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || { echo "setup: PostgreSQL is still missing" >&2; exit 1; }
+
+if $test_tools; then
+  for tool in caddy docker-compose yamllint npm; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "setup: $tool is still missing" >&2; exit 1; }
+  done
+  # The validators at the versions pinned in package-lock.json; again only when the lock changed.
+  validators=tools/validators
+  if ! cmp -s "$validators/package-lock.json" "$validators/node_modules/.installed-lock.json" 2>/dev/null; then
+    echo "setup: installing the artifact validators (npm ci in $validators)" >&2
+    (cd "$validators" && npm ci --no-audit --no-fund --loglevel=error >&2 && cp package-lock.json node_modules/.installed-lock.json)
+  fi
+fi

@@ -15,7 +15,7 @@ internal static partial class InternalStepsApi
 {
     public static void MapInternalStepsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/internal/runs/{runId:guid}/steps", ExecuteStep)
+        app.MapPost($"{InternalApi.PathPrefix}/runs/{{runId:guid}}/steps", ExecuteStep)
             .RequireInternalCaller()
             .ExcludeFromDescription();
     }

@@ -45,8 +45,17 @@ public static class InfrastructureBuilderExtensions
 
     private static AgentC2Infrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder)
     {
-        var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume("agentc2-postgres-data");
-        var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("agentc2-redis-data");
+        // A deployment supplies its own passwords (described parameters without a generated default, so publishing
+        // never writes one anywhere); run mode generates them as usual.
+        var publishing = builder.ExecutionContext.IsPublishMode;
+        var postgresPassword = publishing
+            ? builder.AddParameter($"{ResourceNames.Postgres}-password", secret: true).WithDescription("Password of the PostgreSQL superuser")
+            : null;
+        var redisPassword = publishing
+            ? builder.AddParameter($"{ResourceNames.Redis}-password", secret: true).WithDescription("Password of Redis")
+            : null;
+        var postgres = builder.AddPostgres(ResourceNames.Postgres, password: postgresPassword).WithDataVolume("agentc2-postgres-data");
+        var redis = builder.AddRedis(ResourceNames.Redis, password: redisPassword).WithDataVolume("agentc2-redis-data");
         if (builder.ExecutionContext.IsRunMode)
         {
             postgres.WithEnvironment(ModeVariable, "containers");

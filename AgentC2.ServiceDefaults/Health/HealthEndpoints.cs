@@ -17,9 +17,9 @@ namespace AgentC2.ServiceDefaults.Health;
 /// </summary>
 public static class HealthEndpoints
 {
-    public const string HealthPath = "/api/health";
-    public const string LivePath = "/api/health/live";
-    public const string ReadyPath = "/api/health/ready";
+    public const string HealthPath = ServicePaths.Health;
+    public const string LivePath = ServicePaths.Live;
+    public const string ReadyPath = ServicePaths.Ready;
 
     internal const string HealthTag = "health";
     internal const string ReadyTag = "ready";

@@ -13,7 +13,7 @@ namespace AgentC2.ServiceDefaults.Telemetry;
 
 internal static class TelemetryExtensions
 {
-    public const string MetricsPath = "/api/metrics";
+    public const string MetricsPath = ServicePaths.Metrics;
 
     /// <summary>Meters and activity sources of AgentC2's own code all start with this prefix.</summary>
     public const string InstrumentationPrefix = "AgentC2.";

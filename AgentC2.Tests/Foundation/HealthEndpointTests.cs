@@ -80,6 +80,25 @@ public sealed class HealthEndpointTests(AppHostFixture fixture)
         Assert.Equal("Healthy", health.CheckStatus("agent-api"));
     }
 
+    [Theory]
+    [MemberData(nameof(Services))]
+    public async Task The_container_health_probe_passes_against_the_running_service_and_fails_otherwise(string service)
+    {
+        using var client = fixture.CreateClient(service);
+        var assembly = Repository.ServiceAssembly($"AgentC2.{char.ToUpperInvariant(service[0])}{service[1..]}");
+        var port = new Dictionary<string, string?> { ["HTTP_PORTS"] = client.BaseAddress!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+        var live = await DotnetProcess.RunAsync(assembly, ["--health-probe"], port, TimeSpan.FromSeconds(30));
+        var missing = await DotnetProcess.RunAsync(assembly, ["--health-probe", "/api/no-such-probe"], port, TimeSpan.FromSeconds(30));
+        var nobody = await DotnetProcess.RunAsync(assembly, ["--health-probe"], new Dictionary<string, string?> { ["HTTP_PORTS"] = "1" }, TimeSpan.FromSeconds(30));
+
+        Assert.True(live.ExitCode == 0, live.StandardError);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("answered 404", missing.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, nobody.ExitCode);
+        Assert.Contains("did not answer", nobody.StandardError, StringComparison.Ordinal);
+    }
+
     private static string StateDirectoryOf(AppHostFixture fixture) =>
         fixture.App.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["AgentC2:StateDirectory"]!;
 }

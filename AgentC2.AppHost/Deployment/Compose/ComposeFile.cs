@@ -1,0 +1,140 @@
+namespace AgentC2.AppHost.Deployment.Compose;
+
+// The Compose file format, as far as AgentC2 uses it. Keys are written in snake_case.
+
+internal sealed class ComposeFile
+{
+    /// <summary>Set on the Swarm variant only: <c>docker stack deploy</c> validates against the 3.x schemas.</summary>
+    public string? Version { get; set; }
+
+    public Dictionary<string, ComposeService> Services { get; set; } = [];
+
+    public Dictionary<string, ComposeConfig> Configs { get; set; } = [];
+
+    public Dictionary<string, ComposeVolume> Volumes { get; set; } = [];
+}
+
+internal sealed class ComposeService
+{
+    public string? Image { get; set; }
+
+    public ComposeBuild? Build { get; set; }
+
+    public List<string>? Entrypoint { get; set; }
+
+    public List<string>? Command { get; set; }
+
+    public Dictionary<string, string> Environment { get; set; } = [];
+
+    public List<string> Ports { get; set; } = [];
+
+    public List<string> Volumes { get; set; } = [];
+
+    public List<ComposeConfigMount> Configs { get; set; } = [];
+
+    public Dictionary<string, ComposeDependency> DependsOn { get; set; } = [];
+
+    public ComposeHealthcheck? Healthcheck { get; set; }
+
+    public string? Restart { get; set; }
+
+    public string? StopGracePeriod { get; set; }
+
+    public ComposeDeploy? Deploy { get; set; }
+}
+
+internal sealed class ComposeBuild
+{
+    public string Context { get; set; } = ".";
+
+    public string Dockerfile { get; set; } = "";
+}
+
+internal sealed class ComposeDependency
+{
+    public string Condition { get; set; } = "service_healthy";
+}
+
+internal sealed class ComposeHealthcheck
+{
+    public List<string> Test { get; set; } = [];
+
+    public string Interval { get; set; } = "30s";
+
+    public string Timeout { get; set; } = "5s";
+
+    public int Retries { get; set; } = 3;
+
+    public string StartPeriod { get; set; } = "30s";
+}
+
+internal sealed class ComposeDeploy
+{
+    public int Replicas { get; set; } = 1;
+
+    public ComposePlacement? Placement { get; set; }
+
+    public ComposeResources? Resources { get; set; }
+
+    public ComposeUpdateConfig? UpdateConfig { get; set; }
+
+    public ComposeUpdateConfig? RollbackConfig { get; set; }
+
+    public ComposeRestartPolicy? RestartPolicy { get; set; }
+}
+
+internal sealed class ComposePlacement
+{
+    public List<string> Constraints { get; set; } = [];
+}
+
+internal sealed class ComposeResources
+{
+    public ComposeResourceSet? Limits { get; set; }
+
+    public ComposeResourceSet? Reservations { get; set; }
+}
+
+internal sealed class ComposeResourceSet
+{
+    public string Cpus { get; set; } = "";
+
+    public string Memory { get; set; } = "";
+}
+
+internal sealed class ComposeUpdateConfig
+{
+    public int Parallelism { get; set; } = 1;
+
+    public string? Delay { get; set; }
+
+    public string Order { get; set; } = "start-first";
+
+    public string? FailureAction { get; set; }
+
+    public string? Monitor { get; set; }
+}
+
+internal sealed class ComposeRestartPolicy
+{
+    public string Condition { get; set; } = "any";
+
+    public string Delay { get; set; } = "5s";
+
+    public string Window { get; set; } = "60s";
+}
+
+internal sealed class ComposeConfig
+{
+    public string File { get; set; } = "";
+}
+
+internal sealed class ComposeConfigMount
+{
+    public string Source { get; set; } = "";
+
+    public string Target { get; set; } = "";
+}
+
+/// <summary>A named volume with the engine's defaults (written as <c>{}</c>).</summary>
+internal sealed class ComposeVolume;

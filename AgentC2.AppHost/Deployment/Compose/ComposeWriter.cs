@@ -1,0 +1,157 @@
+using AgentC2.AppHost.Deployment.Caddy;
+using AgentC2.AppHost.Deployment.Plan;
+
+namespace AgentC2.AppHost.Deployment.Compose;
+
+/// <summary>
+/// Writes the plan as a Compose file for one host (<c>docker compose</c>) and as its Swarm variant
+/// (<c>docker stack deploy</c>), with Caddy in front of the public services.
+/// </summary>
+/// <remarks>
+/// The two differ only where <c>docker stack deploy</c>'s schema (docker/cli's <c>config_schema_v3.*</c>) refuses
+/// the Compose file: it accepts <c>depends_on</c> only as a list (and ignores it), so the Swarm variant has none;
+/// it has no <c>build</c> (Swarm deploys pushed images), and it pins the stateful services to the node labelled
+/// <c>agentc2.data=true</c> because a named volume lives on one node.
+/// </remarks>
+internal sealed class ComposeWriter(DeploymentPlan plan)
+{
+    public const string ComposePath = "docker-compose.production.yml";
+    public const string SwarmPath = "docker-stack.production.yml";
+    public const string CaddyConfigName = "caddyfile";
+    public const string DataNodeConstraint = "node.labels.agentc2.data == true";
+
+    public static readonly Variable RegistryVariable = new("REGISTRY", "Image registry and namespace the images are pushed to, e.g. registry.digitalocean.com/agentc2", Secret: false, VariableDefault.Required);
+    public static readonly Variable TagVariable = new("TAG", "Image tag to run (the deploy workflow uses the commit SHA)", Secret: false, VariableDefault.Published, "latest");
+    public static readonly Variable DomainVariable = new("DOMAIN", "Public host name Caddy serves (and obtains a certificate for)", Secret: false, VariableDefault.Required);
+
+    private readonly List<Variable> _used = [];
+
+    /// <summary>Every variable the Compose files read, in the order they first appear.</summary>
+    public IReadOnlyCollection<Variable> UsedVariables => _used;
+
+    public IEnumerable<GeneratedFile> Write()
+    {
+        yield return new GeneratedFile(ComposePath, Yaml.Document(Yaml.SnakeCase,
+            $"AgentC2 on one host: docker compose --env-file .env -f {ComposePath} up -d --build\n"
+            + "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).", Build(swarm: false)));
+        yield return new GeneratedFile(SwarmPath, Yaml.Document(Yaml.SnakeCase,
+            $"AgentC2 on Docker Swarm: docker stack deploy -c {SwarmPath} agentc2 (variables from the environment)\n"
+            + "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).", Build(swarm: true)));
+    }
+
+    private ComposeFile Build(bool swarm)
+    {
+        var file = new ComposeFile { Version = swarm ? "3.9" : null };
+        foreach (var backing in plan.BackingServices)
+        {
+            file.Services[backing.Name] = BackingService(backing, swarm);
+            foreach (var volume in backing.Volumes)
+            {
+                file.Volumes[volume.Name] = new ComposeVolume();
+            }
+        }
+
+        foreach (var app in plan.Apps)
+        {
+            file.Services[app.Name] = AppService(app, swarm);
+        }
+
+        file.Services[ResourceNames.Caddy] = Caddy(swarm);
+        file.Configs[CaddyConfigName] = new ComposeConfig { File = "./" + CaddyfileWriter.Path };
+        file.Volumes["caddy_data"] = new ComposeVolume();
+        file.Volumes["caddy_config"] = new ComposeVolume();
+        return file;
+    }
+
+    private ComposeService AppService(AppService app, bool swarm)
+    {
+        var settings = app.Settings;
+        return new ComposeService
+        {
+            Image = $"{Variable(RegistryVariable)}/{app.ImageName}:{Variable(TagVariable)}",
+            Build = swarm ? null : new ComposeBuild { Dockerfile = app.Project.DockerfilePath },
+            Environment = Environment(app.Environment),
+            DependsOn = swarm ? [] : app.DependsOn.ToDictionary(name => name, _ => new ComposeDependency()),
+            Healthcheck = new ComposeHealthcheck { Test = ["CMD", .. app.ProbeCommand], StartPeriod = Units.Seconds(settings.StartPeriod) },
+            Restart = swarm ? null : "unless-stopped",
+            StopGracePeriod = Units.Seconds(settings.StopGracePeriod),
+            Deploy = new ComposeDeploy
+            {
+                Replicas = app.Replicas,
+                Resources = new ComposeResources
+                {
+                    Limits = new ComposeResourceSet { Cpus = Units.Cpus(settings.Cpus), Memory = Units.ComposeMemory(settings.MemoryMiB) },
+                    Reservations = new ComposeResourceSet { Cpus = Units.Cpus(settings.RequestCpus), Memory = Units.ComposeMemory(settings.RequestMemoryMiB) },
+                },
+                UpdateConfig = new ComposeUpdateConfig { Delay = "10s", FailureAction = "rollback", Monitor = "30s" },
+                RollbackConfig = new ComposeUpdateConfig(),
+                RestartPolicy = new ComposeRestartPolicy(),
+            },
+        };
+    }
+
+    private ComposeService BackingService(BackingService backing, bool swarm) => new()
+    {
+        Image = backing.Image,
+        Entrypoint = backing.Entrypoint is null ? null : [backing.Entrypoint],
+        Command = backing.Args.Count == 0 ? null : [.. backing.Args.Select(Escape)],
+        Environment = Environment(backing.Environment),
+        Volumes = [.. backing.Volumes.Select(v => $"{v.Name}:{v.Target}{(v.ReadOnly ? ":ro" : "")}")],
+        Healthcheck = new ComposeHealthcheck { Test = ["CMD-SHELL", Escape(backing.HealthCommand)], Interval = "10s", Retries = 5 },
+        Restart = swarm ? null : "unless-stopped",
+        StopGracePeriod = "30s",
+        Deploy = new ComposeDeploy
+        {
+            // One instance on the node that holds its volume; an update stops the old one first (no two writers on one data folder).
+            Placement = swarm ? new ComposePlacement { Constraints = [DataNodeConstraint] } : null,
+            UpdateConfig = new ComposeUpdateConfig { Order = "stop-first", FailureAction = "rollback" },
+            RestartPolicy = new ComposeRestartPolicy(),
+        },
+    };
+
+    private ComposeService Caddy(bool swarm) => new()
+    {
+        Image = CaddyfileWriter.Image,
+        Environment = new() { ["DOMAIN"] = Variable(DomainVariable) },
+        Ports = ["80:80", "443:443", "443:443/udp"],
+        Volumes = ["caddy_data:/data", "caddy_config:/config"],
+        Configs = [new ComposeConfigMount { Source = CaddyConfigName, Target = "/etc/caddy/Caddyfile" }],
+        DependsOn = swarm ? [] : plan.PublicApps.ToDictionary(app => app.Name, _ => new ComposeDependency()),
+        // Busybox wget is in the alpine image; the admin API answers on loopback inside the container.
+        Healthcheck = new ComposeHealthcheck { Test = ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:2019/config/"], StartPeriod = "10s" },
+        Restart = swarm ? null : "unless-stopped",
+        StopGracePeriod = "30s",
+        Deploy = new ComposeDeploy
+        {
+            UpdateConfig = new ComposeUpdateConfig { Order = "stop-first", FailureAction = "rollback" },
+            RestartPolicy = new ComposeRestartPolicy(),
+        },
+    };
+
+    private Dictionary<string, string> Environment(IEnumerable<EnvVar> variables) =>
+        variables.ToDictionary(v => v.Name, v => string.Concat(v.Value.Parts.Select(part => part switch
+        {
+            TextPart text => Escape(text.Text),
+            VariablePart variable => Variable(variable.Variable),
+            ServiceUrlPart url => url.Url,
+            _ => throw new InvalidOperationException($"unknown value part {part}"),
+        })));
+
+    private string Variable(Variable variable)
+    {
+        if (!_used.Contains(variable))
+        {
+            _used.Add(variable);
+        }
+
+        return variable.Default switch
+        {
+            VariableDefault.Required => $"${{{variable.Name}:?set {variable.Name} (see .env.example)}}",
+            VariableDefault.Empty => $"${{{variable.Name}:-}}",
+            _ => $"${{{variable.Name}:-{variable.Example}}}",
+        };
+    }
+
+    /// <summary>A literal <c>$</c> is written <c>$$</c>, or Compose would interpolate it.</summary>
+    private static string Escape(string text) => text.Replace("$", "$$", StringComparison.Ordinal);
+}

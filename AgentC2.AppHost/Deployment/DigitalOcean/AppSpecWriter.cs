@@ -1,0 +1,99 @@
+using AgentC2.AppHost.Deployment.Plan;
+
+namespace AgentC2.AppHost.Deployment.DigitalOcean;
+
+/// <summary>
+/// Writes the App Platform spec: public services with health checks and autoscaling, the worker as a worker
+/// (no HTTP port), ingress by path, alerts. Secrets are <c>type: SECRET</c> with <c>${NAME}</c> placeholders that
+/// the deploy workflow fills from repository secrets (<see cref="PlatformSecrets"/>); <c>${TAG}</c> likewise.
+/// PostgreSQL and Redis are managed databases outside the app.
+/// </summary>
+internal static class AppSpecWriter
+{
+    public const string Path = ".do/app.yaml";
+
+    /// <summary>The placeholder of the image tag; the deploy workflow sets it to the commit SHA.</summary>
+    public const string TagPlaceholder = "${TAG}";
+
+    public static GeneratedFile Write(DeploymentPlan plan)
+    {
+        var spec = new AppSpec
+        {
+            Name = plan.Options.Name,
+            Region = plan.Options.Region,
+            Domains = plan.Options.Domain is { } domain ? [new AppDomain { Domain = domain }] : [],
+            Alerts = [new AppAlert { Rule = "DEPLOYMENT_FAILED" }, new AppAlert { Rule = "DOMAIN_FAILED" }],
+            Services = [.. plan.Apps.Where(app => app.Settings.HasHttpIngress).Select(Component)],
+            Workers = [.. plan.Apps.Where(app => !app.Settings.HasHttpIngress).Select(Component)],
+            Ingress = new AppIngress
+            {
+                Rules = [.. plan.PublicApps
+                    .SelectMany(app => app.Settings.PublicRoutes.Select(route => (app, route)))
+                    .OrderByDescending(rule => rule.route.Length)
+                    .Select(rule => new AppIngressRule
+                    {
+                        Match = new AppIngressMatch { Path = new AppIngressPath { Prefix = rule.route } },
+                        Component = new AppIngressComponent { Name = rule.app.Name, PreservePathPrefix = rule.route == "/" ? null : true },
+                    })],
+            },
+        };
+
+        return new GeneratedFile(Path, Yaml.Document(Yaml.SnakeCase,
+            "AgentC2 on DigitalOcean App Platform. The deploy workflow fills ${TAG} and the secrets' ${NAME}\n"
+            + "placeholders from repository secrets, then runs `doctl apps update <app-id> --spec`.\n"
+            + "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).", spec));
+    }
+
+    private static AppComponent Component(AppService app)
+    {
+        var settings = app.Settings;
+        var component = new AppComponent
+        {
+            Name = app.Name,
+            Image = new AppImage { Repository = app.ImageName, Tag = TagPlaceholder },
+            InstanceSizeSlug = settings.InstanceSize,
+            Envs = [.. app.Environment.Select(Env)],
+            Alerts =
+            [
+                new AppAlert { Rule = "CPU_UTILIZATION", Operator = "GREATER_THAN", Value = 80, Window = "FIVE_MINUTES" },
+                new AppAlert { Rule = "MEM_UTILIZATION", Operator = "GREATER_THAN", Value = 80, Window = "FIVE_MINUTES" },
+                new AppAlert { Rule = "RESTART_COUNT", Operator = "GREATER_THAN", Value = 3, Window = "FIVE_MINUTES" },
+            ],
+        };
+
+        if (settings.Autoscaling is { } autoscaling)
+        {
+            component.Autoscaling = new AppAutoscaling
+            {
+                MinInstanceCount = autoscaling.MinReplicas,
+                MaxInstanceCount = autoscaling.MaxReplicas,
+                Metrics = new AppAutoscalingMetrics { Cpu = new AppCpuMetric { Percent = autoscaling.CpuPercent } },
+            };
+        }
+        else
+        {
+            component.InstanceCount = app.Replicas;
+        }
+
+        if (settings.HasHttpIngress)
+        {
+            component.HttpPort = app.Port;
+            component.HealthCheck = new AppHealthCheck
+            {
+                HttpPath = settings.ReadinessPath,
+                Port = app.Port,
+                InitialDelaySeconds = (int)settings.StartPeriod.TotalSeconds,
+                PeriodSeconds = 10,
+                TimeoutSeconds = 5,
+                SuccessThreshold = 1,
+                FailureThreshold = 3,
+            };
+        }
+
+        return component;
+    }
+
+    private static AppEnv Env(EnvVar variable) => PlatformSecrets.Of(variable) is { } secret
+        ? new AppEnv { Key = variable.Name, Type = "SECRET", Value = $"${{{secret.Name}}}" }
+        : new AppEnv { Key = variable.Name, Value = variable.Value.Render(url => $"${{{url.Service}.PRIVATE_URL}}") };
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using AgentC2.Tests.Fixtures;
+
+namespace AgentC2.Tests.Deployment;
+
+/// <summary>
+/// Each artifact is accepted by a real tool that reads it (installed by <c>scripts/setup.sh --test-tools</c>): Caddy
+/// adapts the Caddyfile, docker-compose parses both Compose files, yamllint lints every YAML artifact, the Kubernetes
+/// OpenAPI schemas accept every object, the GitHub workflow schema accepts the workflows, dockerfile-utils lints the
+/// Dockerfiles. Each tool is also shown a broken copy, so a validator that accepts anything fails the test.
+/// </summary>
+[Collection(PublishedArtifactsCollection.Name)]
+public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisposable
+{
+    private static readonly string Validators = Path.Combine(Repository.Root, "tools", "validators");
+    private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("agentc2-validate-");
+
+    [Fact]
+    public async Task Caddy_adapts_the_caddyfile_with_upstreams_health_checks_and_the_site()
+    {
+        var environment = new Dictionary<string, string?> { ["DOMAIN"] = "agents.example.org" };
+        var adapted = await RunAsync("caddy", ["adapt", "--adapter", "caddyfile", "--config", Path.Combine(published.Output, "deploy/caddy/Caddyfile.production")], environment);
+
+        Assert.True(adapted.ExitCode == 0, adapted.Output);
+        Assert.Contains("\"dial\":\"agent:8080\"", adapted.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("\"uri\":\"/api/health/ready\"", adapted.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("agents.example.org", adapted.StandardOutput, StringComparison.Ordinal);
+
+        var broken = Scratch("Caddyfile", published.Text("deploy/caddy/Caddyfile.production").Replace("lb_try_duration", "lb_try_durations", StringComparison.Ordinal));
+        Assert.NotEqual(0, (await RunAsync("caddy", ["adapt", "--adapter", "caddyfile", "--config", broken], environment)).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("docker-compose.production.yml")]
+    [InlineData("docker-stack.production.yml")]
+    public async Task Docker_compose_accepts_the_compose_files_and_refuses_them_without_the_required_secrets(string file)
+    {
+        var filled = Scratch(".env", string.Join('\n', published.Text(".env.example").Split('\n')
+            .Select(line => line.EndsWith('=') && !line.StartsWith('#') ? line + "set-in-test" : line)));
+        var compose = Path.Combine(published.Output, file);
+
+        var accepted = await RunAsync("docker-compose", ["--env-file", filled, "-f", compose, "config", "-q"]);
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
+
+        var withoutSecrets = Scratch(".env.empty", "REGISTRY=r.example.org\nDOMAIN=agents.example.org\n");
+        var refused = await RunAsync("docker-compose", ["--env-file", withoutSecrets, "-f", compose, "config", "-q"]);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("POSTGRES_PASSWORD", refused.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Yamllint_accepts_every_yaml_artifact()
+    {
+        var files = published.Files.Where(f => f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal))
+            .Select(f => Path.Combine(published.Output, f)).Append(Path.Combine(Repository.Root, ".github/workflows/ci.yml")).ToList();
+        var config = Path.Combine(Repository.Root, ".yamllint.yaml");
+
+        var linted = await RunAsync("yamllint", ["--strict", "-c", config, .. files]);
+        Assert.True(linted.ExitCode == 0, linted.Output);
+
+        var broken = Scratch("broken.yaml", "services:\n  agent:\n   image: x\n  agent:\n    image: y\n");
+        Assert.NotEqual(0, (await RunAsync("yamllint", ["--strict", "-c", config, broken])).ExitCode);
+    }
+
+    [Fact]
+    public async Task The_kubernetes_schemas_accept_every_object()
+    {
+        var manifests = published.Files.Where(f => f.StartsWith("deploy/kubernetes/", StringComparison.Ordinal) && f.EndsWith(".yaml", StringComparison.Ordinal))
+            .Select(f => Path.Combine(published.Output, f)).ToList();
+
+        var validated = await RunAsync("node", [Path.Combine(Validators, "validate-kubernetes.mjs"), .. manifests]);
+        Assert.True(validated.ExitCode == 0, validated.Output);
+        Assert.Contains("13 valid, 0 invalid", validated.StandardOutput, StringComparison.Ordinal);
+
+        var broken = Scratch("broken.yaml", published.Text("deploy/kubernetes/agent.yaml").Replace("maxSurge: 1", "maxSurge: [1]", StringComparison.Ordinal));
+        Assert.NotEqual(0, (await RunAsync("node", [Path.Combine(Validators, "validate-kubernetes.mjs"), broken])).ExitCode);
+    }
+
+    [Theory]
+    [InlineData(".github/workflows/deploy-do.yml")]
+    [InlineData(".github/workflows/ci.yml")]
+    public async Task The_workflow_schema_accepts_the_workflows(string workflow)
+    {
+        var path = File.Exists(Path.Combine(published.Output, workflow)) ? Path.Combine(published.Output, workflow) : Path.Combine(Repository.Root, workflow);
+
+        var validated = await RunAsync(Path.Combine(Validators, "node_modules", ".bin", "action-validator"), [path]);
+        Assert.True(validated.ExitCode == 0, validated.Output);
+
+        var broken = Scratch("broken.yml", File.ReadAllText(path).Replace("runs-on:", "runs_on:", StringComparison.Ordinal));
+        Assert.NotEqual(0, (await RunAsync(Path.Combine(Validators, "node_modules", ".bin", "action-validator"), [broken])).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("AgentC2.Agent/Dockerfile")]
+    [InlineData("AgentC2.Worker/Dockerfile")]
+    [InlineData("AgentC2.Frontend/Dockerfile")]
+    public async Task Dockerfile_lint_accepts_the_dockerfiles(string dockerfile)
+    {
+        var lint = Path.Combine(Validators, "node_modules", ".bin", "dockerfile-utils");
+
+        var linted = await RunAsync(lint, ["lint", Path.Combine(published.Output, dockerfile)]);
+        Assert.True(linted.ExitCode == 0, linted.Output);
+
+        var broken = Scratch("Dockerfile", published.Text(dockerfile).Replace("--start-period=", "--start-periods=", StringComparison.Ordinal));
+        Assert.NotEqual(0, (await RunAsync(lint, ["lint", broken])).ExitCode);
+    }
+
+    private string Scratch(string name, string content)
+    {
+        var path = Path.Combine(_scratch.FullName, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private sealed record ToolOutcome(int ExitCode, string StandardOutput, string StandardError)
+    {
+        public string Output => $"exit {ExitCode}\n{StandardOutput}\n{StandardError}";
+    }
+
+    private static async Task<ToolOutcome> RunAsync(string tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var startInfo = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(startInfo)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"{tool} is not installed ({e.Message}); run ./scripts/setup.sh --test-tools");
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(deadline.Token);
+            return new ToolOutcome(process.ExitCode, await output, await error);
+        }
+    }
+
+    public void Dispose() => _scratch.Delete(recursive: true);
+}

@@ -1,0 +1,168 @@
+using System.Text.RegularExpressions;
+
+namespace AgentC2.Tests.Deployment;
+
+[Collection(PublishedArtifactsCollection.Name)]
+public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
+{
+    private const string ComposeFile = "docker-compose.production.yml";
+    private const string SwarmFile = "docker-stack.production.yml";
+
+    public static TheoryData<string> Files => [ComposeFile, SwarmFile];
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Every_service_of_the_app_model_is_there_with_its_healthcheck(string file)
+    {
+        var services = published.YamlDocument(file).Map("services");
+
+        Assert.Equal([ResourceNames.Postgres, ResourceNames.Redis, .. PublishedArtifacts.AppServices, ResourceNames.Caddy], services.Keys.Cast<string>());
+        foreach (var (name, service) in services)
+        {
+            var healthcheck = service.Map("healthcheck");
+            Assert.NotEmpty(healthcheck.Strings("test"));
+            Assert.NotNull(healthcheck.Str("interval"));
+            Assert.NotNull(healthcheck.Str("timeout"));
+            Assert.NotNull(healthcheck.Str("retries"));
+            Assert.NotNull(healthcheck.Str("start_period"));
+            Assert.NotNull(service.Map("deploy").Map("restart_policy"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void App_services_have_the_plans_replicas_limits_and_rolling_updates(string file)
+    {
+        var services = published.YamlDocument(file).Map("services");
+        (string Service, string Replicas, string Cpus, string Memory)[] plan =
+        [
+            (ResourceNames.Agent, "2", "2", "4G"),
+            (ResourceNames.Worker, "2", "1", "1G"),
+            (ResourceNames.Frontend, "1", "1", "2G"),
+        ];
+
+        foreach (var (service, replicas, cpus, memory) in plan)
+        {
+            var deploy = services.Map(service, "deploy");
+            Assert.Equal(replicas, deploy.Str("replicas"));
+            Assert.Equal(cpus, deploy.Str("resources", "limits", "cpus"));
+            Assert.Equal(memory, deploy.Str("resources", "limits", "memory"));
+            Assert.NotNull(deploy.Str("resources", "reservations", "memory"));
+            Assert.Equal("1", deploy.Str("update_config", "parallelism"));
+            Assert.Equal("start-first", deploy.Str("update_config", "order"));
+            Assert.Equal("rollback", deploy.Str("update_config", "failure_action"));
+
+            var healthcheck = services.Map(service, "healthcheck");
+            Assert.Equal(["CMD", "dotnet", $"AgentC2.{Capitalized(service)}.dll", "--health-probe", ServicePaths.Live], healthcheck.Strings("test"));
+            Assert.Equal(("30s", "5s", "3"), (healthcheck.Str("interval"), healthcheck.Str("timeout"), healthcheck.Str("retries")));
+
+            Assert.Matches($@"^\$\{{REGISTRY:\?[^}}]+\}}/agentc2-{service}:\$\{{TAG:-latest\}}$", services.Str(service, "image"));
+            Assert.Equal("45s", services.Str(service, "stop_grace_period"));
+        }
+    }
+
+    [Fact]
+    public void The_compose_file_builds_the_images_restarts_them_and_waits_for_healthy_dependencies()
+    {
+        var services = published.YamlDocument(ComposeFile).Map("services");
+
+        foreach (var service in PublishedArtifacts.AppServices)
+        {
+            Assert.Equal(".", services.Str(service, "build", "context"));
+            Assert.Equal($"AgentC2.{Capitalized(service)}/Dockerfile", services.Str(service, "build", "dockerfile"));
+        }
+
+        foreach (var (_, service) in services)
+        {
+            Assert.Equal("unless-stopped", service.Str("restart"));
+        }
+
+        Assert.Equal([ResourceNames.Postgres, ResourceNames.Redis], services.Map(ResourceNames.Agent, "depends_on").Keys.Cast<string>());
+        Assert.Equal([ResourceNames.Agent, ResourceNames.Frontend], services.Map(ResourceNames.Caddy, "depends_on").Keys.Cast<string>());
+        foreach (var dependency in services.Values.Select(s => s.At("depends_on")).OfType<Dictionary<object, object>>().SelectMany(d => d.Values))
+        {
+            Assert.Equal("service_healthy", dependency.Str("condition"));
+        }
+    }
+
+    [Fact]
+    public void The_swarm_file_deploys_pushed_images_and_keeps_stateful_services_on_the_data_node()
+    {
+        var document = published.YamlDocument(SwarmFile);
+        var services = document.Map("services");
+
+        Assert.Equal("3.9", document.Str("version"));
+        foreach (var (name, service) in services)
+        {
+            // docker stack deploy refuses depends_on maps (docker/cli's schema) and ignores build and restart.
+            Assert.Null(service.At("depends_on"));
+            Assert.Null(service.At("build"));
+            Assert.Null(service.At("restart"));
+        }
+
+        foreach (var stateful in new[] { ResourceNames.Postgres, ResourceNames.Redis })
+        {
+            Assert.Equal(["node.labels.agentc2.data == true"], services.Map(stateful, "deploy", "placement").Strings("constraints"));
+            Assert.Equal("stop-first", services.Str(stateful, "deploy", "update_config", "order"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Data_lives_in_named_volumes_and_caddy_is_the_only_published_port(string file)
+    {
+        var document = published.YamlDocument(file);
+        var declared = document.Map("volumes").Keys.Cast<string>().ToList();
+        var services = document.Map("services");
+
+        foreach (var (name, service) in services)
+        {
+            foreach (var volume in service.At("volumes") is List<object> volumes ? volumes.Cast<string>() : [])
+            {
+                Assert.Contains(volume.Split(':')[0], declared);
+            }
+
+            if ((string)name != ResourceNames.Caddy)
+            {
+                Assert.Null(service.At("ports"));
+            }
+        }
+
+        Assert.Contains("agentc2-postgres-data:/var/lib/postgresql", services.Strings(ResourceNames.Postgres, "volumes"));
+        Assert.Equal("caddy:2-alpine", services.Str(ResourceNames.Caddy, "image"));
+        Assert.Equal(["80:80", "443:443", "443:443/udp"], services.Strings(ResourceNames.Caddy, "ports"));
+        Assert.Contains("caddy_data:/data", services.Strings(ResourceNames.Caddy, "volumes"));
+        Assert.Equal("./deploy/caddy/Caddyfile.production", document.Str("configs", "caddyfile", "file"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Every_variable_is_documented_in_the_env_example_and_secrets_come_only_from_it(string file)
+    {
+        var documented = published.Text(".env.example").Split('\n')
+            .Where(line => line.Length > 0 && !line.StartsWith('#'))
+            .Select(line => line.Split('=')[0])
+            .ToHashSet();
+
+        var used = VariableReference().Matches(published.Text(file)).Select(m => m.Groups[1].Value).Distinct().ToList();
+
+        Assert.NotEmpty(used);
+        Assert.All(used, variable => Assert.Contains(variable, documented));
+        foreach (var secret in new[] { "POSTGRES_PASSWORD", "REDIS_PASSWORD", "OPERATOR_API_KEY", "INTERNAL_API_KEY" })
+        {
+            // Required: compose stops with a message instead of starting with an empty secret.
+            Assert.Contains($"${{{secret}:?", published.Text(file), StringComparison.Ordinal);
+        }
+
+        var environment = published.YamlDocument(file).Map("services", ResourceNames.Agent, "environment");
+        Assert.Equal("Host=postgres;Port=5432;Username=postgres;Password=${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD (see .env.example)};Database=agentc2",
+            environment.Str("ConnectionStrings__agentc2"));
+        Assert.Equal("${MODEL_API_KEY:-}", environment.Str("AgentC2__Models__ApiKey"));
+    }
+
+    private static string Capitalized(string service) => char.ToUpperInvariant(service[0]) + service[1..];
+
+    // ${NAME}, ${NAME:-default}, ${NAME:?message}; not $${NAME} (a literal dollar sign).
+    [GeneratedRegex(@"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)")]
+    private static partial Regex VariableReference();
+}
