@@ -59,6 +59,7 @@ internal static class Extensions
         api.MapRunsApi();
         api.MapWebhooksApi();
         api.MapMcpServersApi();
+        api.MapOrganizationApi();
         app.MapMcpPoolOperatorApi();
         app.MapOperatorApi();
         app.MapInternalStepsApi();

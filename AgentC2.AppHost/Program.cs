@@ -27,7 +27,7 @@ try
     // Drains the run queue and drives async runs, one step per call to the agent's internal endpoint, and
     // delivers webhooks. It starts beside the agent rather than after it: a step the agent cannot take yet is
     // retried with backoff, as it must be in production. No HTTP ingress: it serves only probes and metrics.
-    builder.AddAgentC2Service<Projects.AgentC2_Worker>(ResourceNames.Worker)
+    var worker = builder.AddAgentC2Service<Projects.AgentC2_Worker>(ResourceNames.Worker)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
         .WithReference(agent)
@@ -35,10 +35,13 @@ try
         .WithReplicas(2)
         .WithResourceLimits(cpus: 1, memory: "1G", instanceSize: "apps-s-1vcpu-1gb");
 
-    // The operator console (it says so when the agent API is not reachable yet).
+    // The operator console: stateless (its data-protection key ring is in Redis), so any replica serves any
+    // signed-in user. It reads the worker's health for its system page, and says so when the agent API is down.
     builder.AddAgentC2Service<Projects.AgentC2_Frontend>(ResourceNames.Frontend)
         .WithReference(redis).WaitFor(redis)
         .WithReference(agent)
+        .WithReference(worker)
+        .WithReplicas(2)
         .WithExternalHttpEndpoints()
         .WithResourceLimits(cpus: 1, memory: "2G", instanceSize: "apps-s-1vcpu-2gb")
         .WithPublicRoutes(["/"]);

@@ -1,4 +1,5 @@
 using AgentC2.Frontend.AgentApi;
+using AgentC2.Frontend.Console;
 
 if (HealthProbe.IsRequested(args))
 {
@@ -10,13 +11,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAgentC2Redis();
 builder.AddAgentApi();
+builder.AddConsole();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseConsole();
 
 app.MapDefaultEndpoints();
+app.MapConsole();
 
 app.Run();
 return 0;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace AgentC2.ServiceDefaults.Health;
 
 /// <summary>A check whose dependency this service does not use: healthy, and reported as <c>Skipped</c>.</summary>
-internal static class SkippedCheck
+public static class SkippedCheck
 {
     public const string DataKey = "skipped";
 

@@ -70,7 +70,8 @@ public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisp
 
         var validated = await RunAsync("node", [Path.Combine(Validators, "validate-kubernetes.mjs"), .. manifests]);
         Assert.True(validated.ExitCode == 0, validated.Output);
-        Assert.Contains("13 valid, 0 invalid", validated.StandardOutput, StringComparison.Ordinal);
+        var objects = manifests.Sum(file => YamlDocuments.Parse(File.ReadAllText(file)).Count(o => o.Str("kind") != "Kustomization"));
+        Assert.Contains($"{objects} valid, 0 invalid", validated.StandardOutput, StringComparison.Ordinal);
 
         var broken = Scratch("broken.yaml", published.Text("deploy/kubernetes/agent.yaml").Replace("maxSurge: 1", "maxSurge: [1]", StringComparison.Ordinal));
         Assert.NotEqual(0, (await RunAsync("node", [Path.Combine(Validators, "validate-kubernetes.mjs"), broken])).ExitCode);

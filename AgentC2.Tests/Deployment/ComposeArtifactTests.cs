@@ -38,7 +38,7 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
         [
             (ResourceNames.Agent, "2", "2", "4G"),
             (ResourceNames.Worker, "2", "1", "1G"),
-            (ResourceNames.Frontend, "1", "1", "2G"),
+            (ResourceNames.Frontend, "2", "1", "2G"),
         ];
 
         foreach (var (service, replicas, cpus, memory) in plan)

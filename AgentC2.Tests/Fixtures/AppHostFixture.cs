@@ -23,6 +23,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public const string RateLimitedOrganization = "rate-limited";
     public const int RateLimitedPermits = 10;
 
+    /// <summary>An organization the console tests run out of requests (its own window, so other tests are not affected).</summary>
+    public const string ConsoleLimitedOrganization = "console-limited";
+
     /// <summary>An organization whose cap on running runs the fixture sets to 0: its async runs stay queued.</summary>
     public const string HeldOrganization = "queue-held";
 
@@ -62,6 +65,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == AgentC2.ResourceNames.Agent))
             .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__PermitLimit", RateLimitedPermits.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__Window", "00:05:00")
+            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{ConsoleLimitedOrganization}__PermitLimit", "3")
+            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{ConsoleLimitedOrganization}__Window", "00:05:00")
             // Webhook receivers in tests listen on loopback, which only an operator allow-list permits.
             .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8");
 

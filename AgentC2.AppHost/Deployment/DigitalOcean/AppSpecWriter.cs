@@ -17,14 +17,15 @@ internal static class AppSpecWriter
 
     public static GeneratedFile Write(DeploymentPlan plan)
     {
+        var workers = plan.Apps.Where(app => !app.Settings.HasHttpIngress).Select(app => app.Name).ToHashSet();
         var spec = new AppSpec
         {
             Name = plan.Options.Name,
             Region = plan.Options.Region,
             Domains = plan.Options.Domain is { } domain ? [new AppDomain { Domain = domain }] : [],
             Alerts = [new AppAlert { Rule = "DEPLOYMENT_FAILED" }, new AppAlert { Rule = "DOMAIN_FAILED" }],
-            Services = [.. plan.Apps.Where(app => app.Settings.HasHttpIngress).Select(Component)],
-            Workers = [.. plan.Apps.Where(app => !app.Settings.HasHttpIngress).Select(Component)],
+            Services = [.. plan.Apps.Where(app => app.Settings.HasHttpIngress).Select(app => Component(app, workers))],
+            Workers = [.. plan.Apps.Where(app => !app.Settings.HasHttpIngress).Select(app => Component(app, workers))],
             Ingress = new AppIngress
             {
                 Rules = [.. plan.PublicApps
@@ -44,7 +45,7 @@ internal static class AppSpecWriter
             + "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).", spec));
     }
 
-    private static AppComponent Component(AppService app)
+    private static AppComponent Component(AppService app, HashSet<string> workers)
     {
         var settings = app.Settings;
         var component = new AppComponent
@@ -52,7 +53,9 @@ internal static class AppSpecWriter
             Name = app.Name,
             Image = new AppImage { Repository = app.ImageName, Tag = TagPlaceholder },
             InstanceSizeSlug = settings.InstanceSize,
-            Envs = [.. app.Environment.Select(Env)],
+            // A worker component has no private URL: values pointing at one are left out (the console then reports the
+            // worker's health as not reachable).
+            Envs = [.. app.Environment.Where(v => !v.Value.Parts.OfType<ServiceUrlPart>().Any(url => workers.Contains(url.Service))).Select(Env)],
             Alerts =
             [
                 new AppAlert { Rule = "CPU_UTILIZATION", Operator = "GREATER_THAN", Value = 80, Window = "FIVE_MINUTES" },

@@ -1,0 +1,65 @@
+namespace AgentC2.Frontend.AgentApi;
+
+// What the console reads from and sends to the agent API (docs/api.md), in the API's own shapes.
+
+internal sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt);
+
+internal sealed record ApiKeyView(Guid Id, Guid OrganizationId, string Name, string Prefix, DateTime CreatedAt, DateTime? RevokedAt);
+
+internal sealed record IssuedApiKey(Guid Id, Guid OrganizationId, string Name, string Prefix, DateTime CreatedAt, string Key);
+
+internal sealed record AgentView(Guid Id, string Slug, string Name, string Instructions, string ModelTier, int MaxSteps, string[] Tools, string[] McpServers, DateTime CreatedAt, DateTime UpdatedAt);
+
+internal sealed record AgentRequest(string Slug, string Name, string Instructions, string ModelTier, int MaxSteps, string[] Tools, string[] McpServers);
+
+internal sealed record InvokeRequest(string Input, int? MaxSteps, string? ExecutionMode);
+
+internal sealed record TokenUsage(long InputTokens, long OutputTokens, long TotalTokens);
+
+internal sealed record RunView(
+    Guid Id,
+    Guid AgentId,
+    string Agent,
+    string Status,
+    string ExecutionMode,
+    string Input,
+    string? Output,
+    string? Error,
+    int MaxSteps,
+    int StepsCompleted,
+    int Attempts,
+    TokenUsage Usage,
+    DateTime CreatedAt,
+    DateTime? StartedAt,
+    DateTime? FinishedAt,
+    IReadOnlyList<StepView>? Steps)
+{
+    public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
+}
+
+internal sealed record StepView(int Number, string ModelTier, IReadOnlyList<MessageView> Messages, TokenUsage Usage, double DurationMs, DateTime CreatedAt);
+
+internal sealed record MessageView(string Role, string? Text, IReadOnlyList<ToolCallView>? ToolCalls, IReadOnlyList<ToolResultView>? ToolResults);
+
+internal sealed record ToolCallView(string Id, string Name, IDictionary<string, object?>? Arguments);
+
+internal sealed record ToolResultView(string CallId, string? Result);
+
+internal sealed record RunAccepted(Guid RunId, string Status);
+
+internal sealed record RunPage(IReadOnlyList<RunView> Items, string? NextCursor);
+
+internal sealed record McpServerView(string Name, string Kind, string? Catalog, string? Url, bool HasAuthHeader, DateTime CreatedAt);
+
+internal sealed record ToolView(string Name, string? Description, string Source);
+
+internal sealed record McpClientState(Guid OrganizationId, string Server, int Leases, string State, double IdleSeconds, double AgeSeconds);
+
+internal sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, IReadOnlyList<McpClientState> Entries);
+
+internal sealed record McpPoolView(string Instance, McpPoolState Pool);
+
+/// <summary>A service's <c>/api/health</c> answer.</summary>
+internal sealed record HealthReportView(string Status, double DurationMs, IReadOnlyDictionary<string, HealthCheckView> Checks);
+
+internal sealed record HealthCheckView(string Status, string? Description, double DurationMs);
