@@ -55,6 +55,8 @@ internal sealed class McpPoolMetrics
                 new Measurement<int>(state.Clients - state.InUse, new KeyValuePair<string, object?>("state", "idle")),
             };
         }, unit: "{client}", description: "MCP clients in use (leased) and idle.");
+        _meter.CreateObservableGauge("agentc2.mcp.pool.capacity", () => pool.State().MaxClients, unit: "{client}",
+            description: "The most MCP clients this instance may hold (alerts compare the clients in use with it).");
     }
 
     public void Hit() => _hits.Add(1);

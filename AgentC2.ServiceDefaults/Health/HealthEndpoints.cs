@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace AgentC2.ServiceDefaults.Health;
@@ -41,6 +42,14 @@ public static class HealthEndpoints
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MemoryLimit>();
         builder.Services.AddHostedService<ShutdownDrain>();
+        builder.Services.AddSingleton<HealthCheckMetrics>();
+        builder.Services.AddSingleton<IHealthCheckPublisher>(services => services.GetRequiredService<HealthCheckMetrics>());
+        builder.Services.Configure<HealthCheckPublisherOptions>(options =>
+        {
+            options.Delay = TimeSpan.FromSeconds(1);
+            options.Period = HealthCheckMetrics.Period;
+            options.Predicate = registration => registration.Tags.Contains(HealthTag);
+        });
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [HealthTag, ReadyTag])
             .AddCheck<RedisHealthCheck>("redis", tags: [HealthTag])

@@ -155,10 +155,12 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
 
         Assert.Contains(scrapes, text => text.Contains("\nagentc2_queue_wait_seconds_bucket{", StringComparison.Ordinal));
 
-        var okSteps = scrapes.SelectMany(text => text.Split('\n'))
-            .Where(line => line.StartsWith("agentc2_steps_total{", StringComparison.Ordinal) && line.Contains("result=\"ok\"", StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(okSteps >= 2, $"steps ok: {okSteps}");
+        // The worker counts a step when the agent's answer reaches it, which may be just after the run's status is
+        // visible through the API: read the counters until they have caught up.
+        await Eventually.MatchAsync(async _ => (await Task.WhenAll(addresses.Select(Metrics.ScrapeAsync))).SelectMany(text => text.Split('\n'))
+                .Where(line => line.StartsWith("agentc2_steps_total{", StringComparison.Ordinal) && line.Contains("result=\"ok\"", StringComparison.Ordinal))
+                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)),
+            okSteps => okSteps >= 2, TimeSpan.FromSeconds(10), "two ok steps counted by the workers");
         Assert.Contains(scrapes, text => text.Contains("agentc2_queue_depth{", StringComparison.Ordinal) && text.Contains("status=\"queued\"", StringComparison.Ordinal));
     }
 

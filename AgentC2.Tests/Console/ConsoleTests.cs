@@ -72,6 +72,18 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Console test agent" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("ul.tools")).ToContainTextAsync("think");
 
+        // Edited: the slug stays, the rest changes; a field the API refuses is marked on the form.
+        await page.ClickAsync("a:has-text('Edit')");
+        await page.GetByLabel("Name").FillAsync("Console planner");
+        await page.GetByLabel("MCP servers").FillAsync("no-such-server");
+        await page.ClickAsync("button:has-text('Save')");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".field-validation-error, .error-text:not(:empty)").First).ToBeVisibleAsync();
+        await page.GetByLabel("MCP servers").FillAsync("");
+        await page.ClickAsync("button:has-text('Save')");
+        await page.WaitForURLAsync($"**/agents/{slug}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Console planner" })).ToBeVisibleAsync();
+
         await page.GetByLabel("Input").FillAsync("Draft a launch plan #steps=5 #latency=400");
         await page.GetByLabel("Queue and watch live").CheckAsync();
         await Browser.ScreenshotAsync(page, "agent-details");
