@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what AgentC2 needs on a Debian/Ubuntu machine without containers: the Redis and
 # PostgreSQL servers that the AppHost runs as local processes. With --test-tools it also installs
-# what the tests use: Chromium for the console's browser tests, and the real tools that check the
+# what the tests use: Chromium for the console's browser tests, Prometheus (which scrapes the running
+# services in a test; promtool and amtool check the alerting), and the real tools that check the
 # deployment artifacts (caddy, docker-compose, yamllint from apt; the Node.js validators in
 # tools/validators from npm). Safe to run again: it
 # installs only what is missing and is silent when everything is there.
@@ -26,6 +27,8 @@ if $test_tools; then
   command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -53,7 +56,7 @@ command -v redis-server >/dev/null 2>&1 || { echo "setup: redis-server is still 
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || { echo "setup: PostgreSQL is still missing" >&2; exit 1; }
 
 if $test_tools; then
-  for tool in caddy docker-compose yamllint npm chromium; do
+  for tool in caddy docker-compose yamllint npm chromium promtool amtool prometheus; do
     command -v "$tool" >/dev/null 2>&1 || { echo "setup: $tool is still missing" >&2; exit 1; }
   done
   # The validators at the versions pinned in package-lock.json; again only when the lock changed.

@@ -5,6 +5,7 @@ using AgentC2.AppHost.Deployment.DigitalOcean;
 using AgentC2.AppHost.Deployment.GitHub;
 using AgentC2.AppHost.Deployment.Kubernetes;
 using AgentC2.AppHost.Deployment.Plan;
+using AgentC2.AppHost.Deployment.Prometheus;
 using Aspire.Hosting.Pipelines;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -70,7 +71,9 @@ internal static partial class DeploymentArtifacts
         files.Add(EnvExampleWriter.Write(compose.UsedVariables));
         files.Add(CaddyfileWriter.Write(CaddyfileWriter.Site(plan)));
         files.Add(AppSpecWriter.Write(plan));
-        files.AddRange(KubernetesWriter.Write(plan));
+        var prometheus = PrometheusWriter.Write(plan).ToList();
+        files.AddRange(prometheus);
+        files.AddRange(KubernetesWriter.Write(plan, prometheus.Single(f => f.Path == PrometheusWriter.KubernetesPath)));
         files.Add(DeployWorkflowWriter.Write(plan));
         return files;
     }

@@ -1,4 +1,6 @@
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.EventEmitters;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace AgentC2.AppHost.Deployment;
@@ -29,7 +31,22 @@ internal static class Yaml
         .WithNamingConvention(naming)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull | DefaultValuesHandling.OmitEmptyCollections)
         .WithIndentedSequences()
+        .WithEventEmitter(next => new LiteralMultilineStrings(next))
         .DisableAliases()
         .WithNewLine("\n")
         .Build();
+}
+
+/// <summary>Multi-line strings (files embedded in a ConfigMap, scripts) as literal blocks (<c>|</c>), as people write them.</summary>
+internal sealed class LiteralMultilineStrings(IEventEmitter next) : ChainedEventEmitter(next)
+{
+    public override void Emit(ScalarEventInfo eventInfo, IEmitter emitter)
+    {
+        if (eventInfo.Source.Value is string text && text.Contains('\n', StringComparison.Ordinal))
+        {
+            eventInfo.Style = ScalarStyle.Literal;
+        }
+
+        base.Emit(eventInfo, emitter);
+    }
 }

@@ -21,8 +21,10 @@ public sealed class ArtifactDriftTests(PublishedArtifacts published)
             "AgentC2.Agent/Dockerfile", "AgentC2.Frontend/Dockerfile", "AgentC2.Worker/Dockerfile",
             "aspire-manifest.json", "deploy/caddy/Caddyfile.production",
             "deploy/kubernetes/agent.yaml", "deploy/kubernetes/frontend.yaml", "deploy/kubernetes/ingress.yaml",
-            "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/namespace.yaml", "deploy/kubernetes/secrets.env.example",
-            "deploy/kubernetes/worker.yaml", "docker-compose.production.yml", "docker-stack.production.yml",
+            "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/monitoring.yaml", "deploy/kubernetes/namespace.yaml",
+            "deploy/kubernetes/secrets.env.example", "deploy/kubernetes/worker.yaml",
+            "deploy/prometheus/prometheus.compose.yml", "deploy/prometheus/prometheus.kubernetes.yml", "deploy/prometheus/prometheus.swarm.yml",
+            "docker-compose.production.yml", "docker-stack.production.yml",
         ];
 
         Assert.Equal(expected, published.Files);

@@ -52,7 +52,10 @@ public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisp
     public async Task Yamllint_accepts_every_yaml_artifact()
     {
         var files = published.Files.Where(f => f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal))
-            .Select(f => Path.Combine(published.Output, f)).Append(Path.Combine(Repository.Root, ".github/workflows/ci.yml")).ToList();
+            .Select(f => Path.Combine(published.Output, f))
+            .Concat(new[] { ".github/workflows/ci.yml", "deploy/prometheus/alerts.yml", "deploy/prometheus/alerts.test.yml", "deploy/prometheus/alertmanager.yml" }
+                .Select(f => Path.Combine(Repository.Root, f)))
+            .ToList();
         var config = Path.Combine(Repository.Root, ".yamllint.yaml");
 
         var linted = await RunAsync("yamllint", ["--strict", "-c", config, .. files]);
@@ -104,6 +107,50 @@ public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisp
 
         var broken = Scratch("Dockerfile", published.Text(dockerfile).Replace("--start-period=", "--start-periods=", StringComparison.Ordinal));
         Assert.NotEqual(0, (await RunAsync(lint, ["lint", broken])).ExitCode);
+    }
+
+    [Fact]
+    public async Task Promtool_accepts_the_rules_and_their_unit_tests_show_every_alert_firing_and_not()
+    {
+        var rules = Path.Combine(Repository.Root, "deploy/prometheus/alerts.yml");
+        var checkedRules = await RunAsync("promtool", ["check", "rules", rules]);
+        Assert.True(checkedRules.ExitCode == 0, checkedRules.Output);
+        Assert.Contains("SUCCESS: 7 rules found", checkedRules.StandardOutput, StringComparison.Ordinal);
+
+        var tested = await RunAsync("promtool", ["test", "rules", Path.Combine(Repository.Root, "deploy/prometheus/alerts.test.yml")]);
+        Assert.True(tested.ExitCode == 0, tested.Output);
+
+        // The unit tests notice a changed threshold.
+        var mutated = Scratch("alerts.yml", File.ReadAllText(rules).Replace("> 0.8", "> 0.9", StringComparison.Ordinal));
+        var mutatedTests = Scratch("alerts.test.yml", File.ReadAllText(Path.Combine(Repository.Root, "deploy/prometheus/alerts.test.yml")));
+        Assert.True(File.Exists(mutated));
+        var caught = await RunAsync("promtool", ["test", "rules", mutatedTests]);
+        Assert.NotEqual(0, caught.ExitCode);
+        Assert.Contains("AgentC2MemoryHigh", caught.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("deploy/prometheus/prometheus.compose.yml")]
+    [InlineData("deploy/prometheus/prometheus.swarm.yml")]
+    public async Task Promtool_accepts_the_scrape_configurations_with_their_rules(string config)
+    {
+        // Where the container mounts the rules, the check reads the committed file.
+        var rules = Scratch("alerts.yml", File.ReadAllText(Path.Combine(Repository.Root, "deploy/prometheus/alerts.yml")));
+        var local = Scratch("prometheus.yml", published.Text(config).Replace("/etc/prometheus/alerts.yml", rules, StringComparison.Ordinal));
+
+        var checkedConfig = await RunAsync("promtool", ["check", "config", local]);
+
+        Assert.True(checkedConfig.ExitCode == 0, checkedConfig.Output);
+        Assert.Contains("SUCCESS: 7 rules found", checkedConfig.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Amtool_accepts_the_alertmanager_configuration()
+    {
+        var checkedConfig = await RunAsync("amtool", ["check-config", Path.Combine(Repository.Root, "deploy/prometheus/alertmanager.yml")]);
+
+        Assert.True(checkedConfig.ExitCode == 0, checkedConfig.Output);
+        Assert.Contains("1 receivers", checkedConfig.Output, StringComparison.Ordinal);
     }
 
     private string Scratch(string name, string content)

@@ -16,7 +16,8 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
     {
         var services = published.YamlDocument(file).Map("services");
 
-        Assert.Equal([ResourceNames.Postgres, ResourceNames.Redis, .. PublishedArtifacts.AppServices, ResourceNames.Caddy], services.Keys.Cast<string>());
+        Assert.Equal([ResourceNames.Postgres, ResourceNames.Redis, .. PublishedArtifacts.AppServices, ResourceNames.Caddy, "prometheus", "alertmanager"],
+            services.Keys.Cast<string>());
         foreach (var (name, service) in services)
         {
             var healthcheck = service.Map("healthcheck");
@@ -100,7 +101,7 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
             Assert.Null(service.At("restart"));
         }
 
-        foreach (var stateful in new[] { ResourceNames.Postgres, ResourceNames.Redis })
+        foreach (var stateful in new[] { ResourceNames.Postgres, ResourceNames.Redis, "prometheus", "alertmanager" })
         {
             Assert.Equal(["node.labels.agentc2.data == true"], services.Map(stateful, "deploy", "placement").Strings("constraints"));
             Assert.Equal("stop-first", services.Str(stateful, "deploy", "update_config", "order"));
@@ -133,6 +134,23 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
         Assert.Equal(["80:80", "443:443", "443:443/udp"], services.Strings(ResourceNames.Caddy, "ports"));
         Assert.Contains("caddy_data:/data", services.Strings(ResourceNames.Caddy, "volumes"));
         Assert.Equal("./deploy/caddy/Caddyfile.production", document.Str("configs", "caddyfile", "file"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Prometheus_loads_the_alert_rules_and_alertmanager_reads_its_webhook_from_a_secret(string file)
+    {
+        var document = published.YamlDocument(file);
+        var swarm = file == SwarmFile;
+
+        Assert.Equal("./deploy/prometheus/alerts.yml", document.Str("configs", "prometheus_rules", "file"));
+        Assert.Equal(swarm ? "./deploy/prometheus/prometheus.swarm.yml" : "./deploy/prometheus/prometheus.compose.yml", document.Str("configs", "prometheus", "file"));
+        var mounts = document.List("services", "prometheus", "configs").Select(c => (c.Str("source"), c.Str("target")));
+        Assert.Contains(("prometheus_rules", "/etc/prometheus/alerts.yml"), mounts);
+        Assert.Equal("slack_webhook_url", document.Str("services", "alertmanager", "secrets", 0, "source"));
+        Assert.Equal(swarm ? "true" : null, document.Str("secrets", "slack_webhook_url", "external"));
+        Assert.Equal(swarm ? null : "./deploy/prometheus/slack_webhook_url", document.Str("secrets", "slack_webhook_url", "file"));
+        Assert.Contains("api_url_file: /run/secrets/slack_webhook_url", File.ReadAllText(Path.Combine(Fixtures.Repository.Root, "deploy/prometheus/alertmanager.yml")), StringComparison.Ordinal);
     }
 
     [Theory]

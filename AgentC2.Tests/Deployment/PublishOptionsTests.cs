@@ -26,8 +26,9 @@ public sealed class PublishOptionsTests(PublishedArtifacts published) : IDisposa
         {
             var lines = published.Text(file).Split('\n').Where(line => !line.TrimStart().StartsWith('#')).ToList();
             Assert.DoesNotContain(lines, line => line.Contains("localhost", StringComparison.OrdinalIgnoreCase));
-            // The one loopback address is Caddy asking its own admin API inside its container.
-            Assert.All(lines.Where(line => line.Contains("127.0.0.1", StringComparison.Ordinal)), line => Assert.Contains("127.0.0.1:2019/config/", line, StringComparison.Ordinal));
+            // Loopback only where a container's healthcheck asks itself: Caddy's admin API, Prometheus' and Alertmanager's readiness.
+            Assert.All(lines.Where(line => line.Contains("127.0.0.1", StringComparison.Ordinal)),
+                line => Assert.Matches(@"^\s*- http://127\.0\.0\.1:(2019/config/|9090/-/ready|9093/-/ready)$", line));
         }
     }
 

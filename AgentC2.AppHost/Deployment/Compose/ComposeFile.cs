@@ -11,6 +11,8 @@ internal sealed class ComposeFile
 
     public Dictionary<string, ComposeConfig> Configs { get; set; } = [];
 
+    public Dictionary<string, ComposeSecret> Secrets { get; set; } = [];
+
     public Dictionary<string, ComposeVolume> Volumes { get; set; } = [];
 }
 
@@ -31,6 +33,8 @@ internal sealed class ComposeService
     public List<string> Volumes { get; set; } = [];
 
     public List<ComposeConfigMount> Configs { get; set; } = [];
+
+    public List<ComposeConfigMount> Secrets { get; set; } = [];
 
     public Dictionary<string, ComposeDependency> DependsOn { get; set; } = [];
 
@@ -127,6 +131,16 @@ internal sealed class ComposeRestartPolicy
 internal sealed class ComposeConfig
 {
     public string File { get; set; } = "";
+}
+
+/// <summary>A secret from a file beside the compose file (one host), or created beforehand (<c>docker secret create</c>, Swarm).</summary>
+internal sealed class ComposeSecret
+{
+    public string? File { get; set; }
+
+    public bool? External { get; set; }
+
+    public string? Name { get; set; }
 }
 
 internal sealed class ComposeConfigMount

@@ -1,5 +1,6 @@
 using AgentC2.AppHost.Deployment.Caddy;
 using AgentC2.AppHost.Deployment.Plan;
+using AgentC2.AppHost.Deployment.Prometheus;
 
 namespace AgentC2.AppHost.Deployment.Compose;
 
@@ -60,6 +61,18 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
         file.Configs[CaddyConfigName] = new ComposeConfig { File = "./" + CaddyfileWriter.Path };
         file.Volumes["caddy_data"] = new ComposeVolume();
         file.Volumes["caddy_config"] = new ComposeVolume();
+
+        // Monitoring: Prometheus with the alert rules, Alertmanager posting to a Slack-style webhook.
+        file.Services[Monitoring.Prometheus] = Monitoring.PrometheusService(swarm);
+        file.Services[Monitoring.Alertmanager] = Monitoring.AlertmanagerService(swarm);
+        file.Configs["prometheus"] = new ComposeConfig { File = "./" + (swarm ? PrometheusWriter.SwarmPath : PrometheusWriter.ComposePath) };
+        file.Configs["prometheus_rules"] = new ComposeConfig { File = "./" + PrometheusWriter.RulesPath };
+        file.Configs["alertmanager"] = new ComposeConfig { File = "./" + PrometheusWriter.AlertmanagerPath };
+        file.Secrets[Monitoring.WebhookSecret] = swarm
+            ? new ComposeSecret { External = true, Name = $"{plan.Options.Name}_{Monitoring.WebhookSecret}" }
+            : new ComposeSecret { File = "./" + Monitoring.WebhookSecretFile };
+        file.Volumes["prometheus_data"] = new ComposeVolume();
+        file.Volumes["alertmanager_data"] = new ComposeVolume();
         return file;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AgentC2.AppHost.Deployment.Plan;
+using AgentC2.AppHost.Deployment.Prometheus;
 
 namespace AgentC2.AppHost.Deployment.Kubernetes;
 
@@ -19,7 +20,7 @@ internal static class KubernetesWriter
 
     private const string Header = "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).";
 
-    public static IEnumerable<GeneratedFile> Write(DeploymentPlan plan)
+    public static IEnumerable<GeneratedFile> Write(DeploymentPlan plan, GeneratedFile prometheusConfig)
     {
         var resources = new List<string> { "namespace.yaml" };
         yield return File("namespace.yaml", new Namespace { Metadata = new ObjectMeta { Name = plan.Options.Name } });
@@ -36,6 +37,26 @@ internal static class KubernetesWriter
 
         resources.Add("ingress.yaml");
         yield return File("ingress.yaml", Ingress(plan));
+
+        // For the cluster's Prometheus and Alertmanager: mount these (see docs/operations.md, "Alerts").
+        resources.Add("monitoring.yaml");
+        yield return Files("monitoring.yaml",
+        [
+            new ConfigMap
+            {
+                Metadata = new ObjectMeta { Name = "agentc2-prometheus" },
+                Data = new()
+                {
+                    ["prometheus.yml"] = prometheusConfig.Content,
+                    ["alerts.yml"] = System.IO.File.ReadAllText(Path.Combine(plan.RepositoryRoot, PrometheusWriter.RulesPath)),
+                },
+            },
+            new ConfigMap
+            {
+                Metadata = new ObjectMeta { Name = "agentc2-alertmanager" },
+                Data = new() { ["alertmanager.yml"] = System.IO.File.ReadAllText(Path.Combine(plan.RepositoryRoot, PrometheusWriter.AlertmanagerPath)) },
+            },
+        ]);
 
         yield return File("kustomization.yaml", new Kustomization
         {

@@ -5,6 +5,7 @@ namespace AgentC2.AppHost.Deployment.Plan;
 /// settings: AgentC2's own services, the backing services (PostgreSQL, Redis) and the variables the operator supplies.
 /// </summary>
 internal sealed record DeploymentPlan(
+    string RepositoryRoot,
     DeploymentOptions Options,
     IReadOnlyList<AppService> Apps,
     IReadOnlyList<BackingService> BackingServices,

@@ -23,7 +23,7 @@ internal sealed class PlanBuilder(DistributedApplicationModel model, Manifest ma
         var apps = manifest.Resources.Where(entry => entry.Value.IsProject)
             .Select(entry => AppServiceOf(entry.Key, entry.Value, resolver, backing))
             .ToList();
-        return new DeploymentPlan(options, apps, backing, [.. _variables.Values, Region]);
+        return new DeploymentPlan(repositoryRoot, options, apps, backing, [.. _variables.Values, Region]);
     }
 
     private AppService AppServiceOf(string name, ManifestResource resource, ExpressionResolver resolver, List<BackingService> backing)
