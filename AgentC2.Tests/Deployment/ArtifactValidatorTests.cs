@@ -145,6 +145,27 @@ public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisp
     }
 
     [Fact]
+    public async Task The_grafana_dashboard_queries_documented_metrics_with_valid_promql()
+    {
+        using var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "deploy/grafana/agentc2-dashboard.json")));
+        var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().Where(p => p.GetProperty("type").GetString() != "row").ToList();
+        var expressions = panels.SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToList();
+        Assert.True(panels.Count >= 15, $"{panels.Count} panels");
+        Assert.All(panels, p => Assert.InRange(p.GetProperty("gridPos").GetProperty("x").GetInt32() + p.GetProperty("gridPos").GetProperty("w").GetInt32(), 1, 24));
+
+        // promtool checks PromQL as recording rules.
+        var rules = Scratch("dashboard-rules.yml", "groups:\n  - name: dashboard\n    rules:\n"
+            + string.Concat(expressions.Select((expr, i) => $"      - record: agentc2:dashboard_{i}\n        expr: {System.Text.Json.JsonSerializer.Serialize(expr)}\n")));
+        var checkedRules = await RunAsync("promtool", ["check", "rules", rules]);
+        Assert.True(checkedRules.ExitCode == 0, checkedRules.Output);
+
+        var documented = File.ReadAllText(Path.Combine(Repository.Root, "docs/metrics.md"));
+        var metrics = expressions.SelectMany(e => System.Text.RegularExpressions.Regex.Matches(e, @"\bagentc2_[a-z_]+").Select(m => m.Value))
+            .Select(m => System.Text.RegularExpressions.Regex.Replace(m, "_(bucket|count|sum)$", "")).Distinct().ToList();
+        Assert.All(metrics, metric => Assert.Contains($"`{metric}", documented, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Amtool_accepts_the_alertmanager_configuration()
     {
         var checkedConfig = await RunAsync("amtool", ["check-config", Path.Combine(Repository.Root, "deploy/prometheus/alertmanager.yml")]);
