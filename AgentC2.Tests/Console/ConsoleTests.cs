@@ -15,7 +15,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     public async Task InitializeAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var replica in await fixture.ReplicaAddressesAsync(ResourceNames.Frontend))
+        foreach (var replica in await fixture.ReplicaAddressesAsync(ResourceNames.Frontend).WaitAsync(TimeSpan.FromSeconds(60)))
         {
             await Eventually.MatchAsync(async token =>
             {

@@ -26,6 +26,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>An organization the console tests run out of requests (its own window, so other tests are not affected).</summary>
     public const string ConsoleLimitedOrganization = "console-limited";
 
+    /// <summary>The organization the operations drills load the application with: limits far above the drills' load.</summary>
+    public const string DrillOrganization = "drill";
+
     /// <summary>An organization whose cap on running runs the fixture sets to 0: its async runs stay queued.</summary>
     public const string HeldOrganization = "queue-held";
 
@@ -67,6 +70,12 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment($"AgentC2__RateLimiting__Organizations__{RateLimitedOrganization}__Window", "00:05:00")
             .WithEnvironment($"AgentC2__RateLimiting__Organizations__{ConsoleLimitedOrganization}__PermitLimit", "3")
             .WithEnvironment($"AgentC2__RateLimiting__Organizations__{ConsoleLimitedOrganization}__Window", "00:05:00")
+            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{DrillOrganization}__PermitLimit", "1000000")
+            .WithEnvironment($"AgentC2__RateLimiting__Organizations__{DrillOrganization}__Window", "00:01:00")
+            .WithEnvironment("AgentC2__RateLimiting__ApiKey__PermitLimit", "100000")
+            // As in production (and not zero as in Development): readiness answers 503 for 5 s before the agent stops
+            // accepting connections, so the zero-downtime drill's edge moves traffic first.
+            .WithEnvironment("AgentC2__Health__ShutdownDrainDelay", "00:00:05")
             // Webhook receivers in tests listen on loopback, which only an operator allow-list permits.
             .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8");
 

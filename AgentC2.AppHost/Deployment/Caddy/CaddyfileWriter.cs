@@ -10,6 +10,12 @@ internal static class CaddyfileWriter
     public const string Path = "deploy/caddy/Caddyfile.production";
     public const string Image = "caddy:2-alpine";
 
+    /// <summary>
+    /// How often Caddy asks each upstream's readiness: well inside the services' shutdown drain (5 s), so a stopping
+    /// replica leaves the rotation before it stops accepting connections.
+    /// </summary>
+    public static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(2);
+
     /// <summary>The production site: upstreams by service name, host name from <c>DOMAIN</c>.</summary>
     public static CaddySite Site(DeploymentPlan plan) => Site(plan, "{$DOMAIN}", app => [$"{app.Name}:{app.Port}"]);
 
@@ -17,7 +23,7 @@ internal static class CaddyfileWriter
     {
         var routes = plan.PublicApps
             .Select(app => new CaddyRoute(app.Name, [.. app.Settings.PublicRoutes.Where(r => r != "/")], upstreams(app),
-                app.Settings.ReadinessPath, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)))
+                app.Settings.ReadinessPath, HealthInterval, TimeSpan.FromSeconds(15)))
             .OrderBy(route => route.PathPrefixes.Count == 0) // the catch-all route last
             .ToList();
         if (routes.Count(route => route.PathPrefixes.Count == 0) > 1)
@@ -69,7 +75,10 @@ internal static class CaddyfileWriter
             text.Append("\t\t\thealth_interval ").Append(Duration(route.HealthInterval)).Append('\n');
             text.Append("\t\t\thealth_timeout 3s\n");
             text.Append("\t\t\thealth_status 2xx\n");
-            text.Append("\t\t\tfail_duration 30s\n");
+            // A failed request keeps an upstream out for a few seconds only, well under lb_try_duration: a request then
+            // waits for it rather than failing (with Swarm's one virtual address as the upstream, a long window would
+            // turn one reset connection into many 503s).
+            text.Append("\t\t\tfail_duration 5s\n");
             text.Append("\t\t\t# Server-sent events (live run steps) are passed on as they are written.\n");
             text.Append("\t\t\tflush_interval -1\n");
             text.Append("\t\t}\n");
