@@ -60,6 +60,17 @@ internal abstract class ConsolePageModel : PageModel
         return false;
     }
 
+    /// <summary>Loads the page's data again after a failed action; the action's banner (if any) is the one shown.</summary>
+    protected async Task ReloadAsync(Func<Task> load)
+    {
+        var problem = ViewData[ProblemKey];
+        await load();
+        if (problem is not null)
+        {
+            ViewData[ProblemKey] = problem;
+        }
+    }
+
     private void Problem(HttpStatusCode status, string message, TimeSpan? retryAfter = null)
     {
         ViewData[ProblemKey] = message;

@@ -277,7 +277,13 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         var page = await browser.NewPageAsync(Console);
         await SignInAsync(page, fixture.DemoApiKey);
 
-        await fixture.ExecuteCommandAsync(ResourceNames.Agent, KnownResourceCommands.StopCommand);
+        // Each replica stopped and started by its own id, so that both come back.
+        var replicas = await fixture.ReplicaIdsAsync(ResourceNames.Agent);
+        foreach (var replica in replicas)
+        {
+            await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StopCommand);
+        }
+
         try
         {
             var down = await page.GotoAsync("/agents", new() { Timeout = 30_000 });
@@ -287,8 +293,17 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         }
         finally
         {
-            await fixture.ExecuteCommandAsync(ResourceNames.Agent, KnownResourceCommands.StartCommand);
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Agent).WaitAsync(AppHostFixture.StartTimeout);
+            foreach (var replica in replicas)
+            {
+                await fixture.StartReplicaAsync(replica, ResourceNames.Agent);
+            }
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            foreach (var address in await fixture.ReplicaAddressesAsync(ResourceNames.Agent))
+            {
+                await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(address, ServicePaths.Ready), token)).StatusCode,
+                    status => status == HttpStatusCode.OK, AppHostFixture.StartTimeout, $"agent replica {address} ready again");
+            }
         }
 
         var back = await page.GotoAsync("/agents");

@@ -108,26 +108,56 @@ public sealed class AppHostFixture : IAsyncLifetime
         return client;
     }
 
-    /// <summary>The base address of each running replica of a service (not the shared proxy).</summary>
+    /// <summary>The base address of each running replica of a service (not the shared proxy); fails after a minute without all of them.</summary>
     public async Task<IReadOnlyList<Uri>> ReplicaAddressesAsync(string service)
     {
         var addresses = new List<Uri>();
-        await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync())
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
         {
-            if (resourceEvent.Resource.Name == service && resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
-                && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
-                && !addresses.Contains(new Uri(urls.Split(';')[0])))
+            await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
             {
-                addresses.Add(new Uri(urls.Split(';')[0]));
-            }
+                if (resourceEvent.Resource.Name == service && resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
+                    && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
+                    && !addresses.Contains(new Uri(urls.Split(';')[0])))
+                {
+                    addresses.Add(new Uri(urls.Split(';')[0]));
+                }
 
-            if (addresses.Count == App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount())
-            {
-                return addresses;
+                if (addresses.Count == App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount())
+                {
+                    return addresses;
+                }
             }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"not every replica of {service} runs; found {addresses.Count}: {string.Join(", ", addresses)}");
         }
 
         return addresses;
+    }
+
+    /// <summary>The orchestrator's ids of a service's replicas.</summary>
+    public async Task<IReadOnlyList<string>> ReplicaIdsAsync(string service)
+    {
+        var count = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount();
+        var ids = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
+        {
+            if (resourceEvent.Resource.Name == service && !ids.Contains(resourceEvent.ResourceId))
+            {
+                ids.Add(resourceEvent.ResourceId);
+            }
+
+            if (ids.Count == count)
+            {
+                break;
+            }
+        }
+
+        return ids;
     }
     /// <summary>
     /// The orchestrator's id of the replica of <paramref name="service"/> whose process is <paramref name="pid"/> (or launched it:

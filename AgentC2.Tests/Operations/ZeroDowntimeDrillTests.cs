@@ -102,7 +102,7 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
 
         var watch = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var replicaIds = await ReplicaIdsAsync();
+        var replicaIds = await fixture.ReplicaIdsAsync(ResourceNames.Agent);
         foreach (var replica in replicaIds)
         {
             output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: restarting {replica}");
@@ -123,26 +123,6 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
 
         Assert.True(results.Invocations > 50, report);
         Assert.True(results.Failures.IsEmpty, report + "\n" + string.Join('\n', results.Failures.Take(20)));
-    }
-
-    private async Task<List<string>> ReplicaIdsAsync()
-    {
-        var ids = new List<string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await foreach (var resourceEvent in fixture.App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
-        {
-            if (resourceEvent.Resource.Name == ResourceNames.Agent && !ids.Contains(resourceEvent.ResourceId))
-            {
-                ids.Add(resourceEvent.ResourceId);
-            }
-
-            if (ids.Count == 2)
-            {
-                break;
-            }
-        }
-
-        return ids;
     }
 
     private async Task WaitReadyAsync()

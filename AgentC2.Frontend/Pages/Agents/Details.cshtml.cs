@@ -37,9 +37,7 @@ internal sealed class AgentDetailsModel(AgentApiClient agentApi) : ConsolePageMo
             return Redirect($"/runs/{runId}");
         }
 
-        var problem = ViewData[ProblemKey];
-        await LoadAsync(cancellationToken);
-        ViewData[ProblemKey] = problem;
+        await ReloadAsync(() => LoadAsync(cancellationToken));
         return Page();
     }
 

@@ -24,9 +24,7 @@ internal sealed class OperatorIndexModel(AgentApiClient agentApi) : ConsolePageM
             return Redirect($"/operator/organizations/{created!.Id}");
         }
 
-        var problem = ViewData[ProblemKey];
-        await OnGetAsync(cancellationToken);
-        ViewData[ProblemKey] ??= problem;
+        await ReloadAsync(() => OnGetAsync(cancellationToken));
         return Page();
     }
 }

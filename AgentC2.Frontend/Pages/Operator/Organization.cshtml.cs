@@ -37,7 +37,7 @@ internal sealed class OrganizationModel(AgentApiClient agentApi) : ConsolePageMo
             ModelState.Clear();
         }
 
-        await KeepProblemAsync(cancellationToken);
+        await ReloadAsync(() => LoadAsync(cancellationToken));
         return Page();
     }
 
@@ -48,15 +48,8 @@ internal sealed class OrganizationModel(AgentApiClient agentApi) : ConsolePageMo
             return Redirect($"/operator/organizations/{Id}");
         }
 
-        await KeepProblemAsync(cancellationToken);
+        await ReloadAsync(() => LoadAsync(cancellationToken));
         return Page();
-    }
-
-    private async Task KeepProblemAsync(CancellationToken cancellationToken)
-    {
-        var problem = ViewData[ProblemKey];
-        await LoadAsync(cancellationToken);
-        ViewData[ProblemKey] ??= problem;
     }
 
     private async Task LoadAsync(CancellationToken cancellationToken) =>

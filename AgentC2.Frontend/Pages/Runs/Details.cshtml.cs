@@ -22,9 +22,7 @@ internal sealed class RunDetailsModel(AgentApiClient agentApi) : ConsolePageMode
             return Redirect($"/runs/{Id}");
         }
 
-        var problem = ViewData[ProblemKey];
-        await TryApiAsync(async () => Run = await agentApi.GetRunAsync(Id, cancellationToken));
-        ViewData[ProblemKey] = problem;
+        await ReloadAsync(() => OnGetAsync(cancellationToken));
         return Page();
     }
 }
