@@ -138,6 +138,51 @@ public sealed class AppHostFixture : IAsyncLifetime
         return addresses;
     }
 
+    /// <summary>
+    /// Stops one replica and waits until its port is free: the orchestrator reports the replica stopped when its
+    /// launcher exits, while the service may still be draining (5 s) on the port a restart binds again.
+    /// </summary>
+    public async Task StopReplicaAsync(string resourceId)
+    {
+        Uri? address = null;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
+            {
+                if (resourceEvent.ResourceId == resourceId
+                    && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls)
+                {
+                    address = new Uri(urls.Split(';')[0]);
+                    break;
+                }
+            }
+        }
+
+        await ExecuteReplicaCommandAsync(resourceId, KnownResourceCommands.StopCommand);
+        if (address is null)
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(address.Host, address.Port).WaitAsync(TimeSpan.FromSeconds(1));
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"replica {resourceId} still listens on {address} 30 s after it was stopped");
+    }
+
     /// <summary>The orchestrator's ids of a service's replicas.</summary>
     public async Task<IReadOnlyList<string>> ReplicaIdsAsync(string service)
     {

@@ -106,7 +106,7 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
         foreach (var replica in replicaIds)
         {
             output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: restarting {replica}");
-            await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StopCommand).WaitAsync(Bound);
+            await fixture.StopReplicaAsync(replica).WaitAsync(Bound);
             await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StartCommand).WaitAsync(Bound);
             await WaitReadyAsync().WaitAsync(AppHostFixture.StartTimeout);
             // Let the edge's health check see the restarted replica before the next one goes.
