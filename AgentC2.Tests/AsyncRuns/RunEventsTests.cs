@@ -28,9 +28,10 @@ public sealed class RunEventsTests(AppHostFixture fixture)
             var steps = events.Where(e => e.EventType == "step").ToList();
             Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], steps.Select(e => int.Parse(e.EventId!, System.Globalization.CultureInfo.InvariantCulture)));
             Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], steps.Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("number").GetInt32()));
-            // Live, not found later by the stream's periodic database read (every 2 s): most steps arrive at once.
+            // Live, not found later by the stream's periodic database read (every 2 s, which would bring about one step
+            // in four within 500 ms): most steps arrive at once, even with the whole application on 2 busy cores.
             var prompt = steps.Count(e => e.ReceivedAt - JsonDocument.Parse(e.Data).RootElement.GetProperty("createdAt").GetDateTime() < TimeSpan.FromMilliseconds(500));
-            Assert.True(prompt >= 6, $"only {prompt} of 8 steps arrived within 500 ms of being checkpointed");
+            Assert.True(prompt >= 5, $"only {prompt} of 8 steps arrived within 500 ms of being checkpointed");
             var end = events[^1];
             Assert.Equal("status", end.EventType);
             Assert.Equal("succeeded", JsonDocument.Parse(end.Data).RootElement.GetProperty("status").GetString());

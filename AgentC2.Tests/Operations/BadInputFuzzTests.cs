@@ -45,6 +45,7 @@ public sealed class BadInputFuzzTests(AppHostFixture fixture, ITestOutputHelper 
                 var method = new HttpMethod(operation.Name.ToUpperInvariant());
                 var paths = template.Contains('{') ? ids.Select(id => Fill(template, id)).ToList() : [template];
                 var properties = RequestProperties(document, operation.Value);
+                var takesBody = operation.Value.TryGetProperty("requestBody", out _);
                 foreach (var path in paths)
                 {
                     foreach (var auth in Credentials(attacker.ApiKey, fixture.OperatorApiKey))
@@ -58,7 +59,9 @@ public sealed class BadInputFuzzTests(AppHostFixture fixture, ITestOutputHelper 
                         continue;
                     }
 
-                    foreach (var (body, contentType) in Bodies(properties))
+                    // A huge body goes only where the API reads one: elsewhere the server answers without reading it and
+                    // closes the connection, and the client never sees that answer.
+                    foreach (var (body, contentType) in Bodies(properties).Where(b => takesBody || b.Body.Length < 1_000_000))
                     {
                         cases.Add(new FuzzCase(method, path, attacker.ApiKey, body, contentType));
                     }
@@ -72,48 +75,45 @@ public sealed class BadInputFuzzTests(AppHostFixture fixture, ITestOutputHelper 
         using var http = new HttpClient { BaseAddress = anonymous.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (fuzz, token) =>
         {
-            HttpResponseMessage response;
+            // A connection the server had just closed (after refusing an oversized body) fails the exchange: once more, afresh.
+            (HttpStatusCode Status, string? ContentType, string Text) answer;
             try
             {
-                response = await http.SendAsync(Request(fuzz), token);
+                answer = await ExchangeAsync(http, fuzz, token);
             }
-            catch (HttpRequestException)
+            catch (Exception first) when (first is HttpRequestException or IOException)
             {
-                // A pooled connection the server had just closed (after refusing an oversized body): once more, afresh.
                 try
                 {
-                    response = await http.SendAsync(Request(fuzz), token);
+                    answer = await ExchangeAsync(http, fuzz, token);
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is HttpRequestException or IOException)
                 {
                     failures.Enqueue($"{fuzz.Method} {Shorten(fuzz.Path)}: {e.Message}");
                     return;
                 }
             }
 
-            using (response)
+            var (status, contentType, text) = answer;
+            statuses.AddOrUpdate((int)status, 1, (_, n) => n + 1);
+            var what = $"{fuzz.Method} {Shorten(fuzz.Path)} ({fuzz.ContentType ?? "no body"}, {(fuzz.Body?.Length ?? 0)} bytes) → {(int)status}";
+            if ((int)status >= 500)
             {
-                statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
-                var text = await response.Content.ReadAsStringAsync(token);
-                var what = $"{fuzz.Method} {Shorten(fuzz.Path)} ({fuzz.ContentType ?? "no body"}, {(fuzz.Body?.Length ?? 0)} bytes) → {(int)response.StatusCode}";
-                if ((int)response.StatusCode >= 500)
-                {
-                    failures.Enqueue($"{what}: {Shorten(text)}");
-                }
-                else if (response.StatusCode == HttpStatusCode.BadRequest && fuzz.Path.Contains("%00", StringComparison.Ordinal) && text.Length == 0)
-                {
-                    // A NUL in the request target: Kestrel refuses the request line itself, before any application code runs.
-                    Interlocked.Increment(ref transportRejections);
-                }
-                else if ((int)response.StatusCode >= 400 && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
-                {
-                    failures.Enqueue($"{what}: not problem+json ({response.Content.Headers.ContentType})");
-                }
+                failures.Enqueue($"{what}: {Shorten(text)}");
+            }
+            else if (status == HttpStatusCode.BadRequest && fuzz.Path.Contains("%00", StringComparison.Ordinal) && text.Length == 0)
+            {
+                // A NUL in the request target: Kestrel refuses the request line itself, before any application code runs.
+                Interlocked.Increment(ref transportRejections);
+            }
+            else if ((int)status >= 400 && contentType != "application/problem+json")
+            {
+                failures.Enqueue($"{what}: not problem+json ({contentType})");
+            }
 
-                if (text.Contains(marker, StringComparison.Ordinal))
-                {
-                    failures.Enqueue($"{what}: the other organization's data in the answer");
-                }
+            if (text.Contains(marker, StringComparison.Ordinal))
+            {
+                failures.Enqueue($"{what}: the other organization's data in the answer");
             }
         });
 
@@ -127,6 +127,13 @@ public sealed class BadInputFuzzTests(AppHostFixture fixture, ITestOutputHelper 
 
         Assert.True(cases.Count >= 2000, report);
         Assert.True(failures.IsEmpty, report + "\n" + string.Join('\n', failures.Take(25)));
+    }
+
+    private static async Task<(HttpStatusCode Status, string? ContentType, string Text)> ExchangeAsync(HttpClient http, FuzzCase fuzz, CancellationToken cancellationToken)
+    {
+        using var request = Request(fuzz);
+        using var response = await http.SendAsync(request, cancellationToken);
+        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
     private static HttpRequestMessage Request(FuzzCase fuzz)
