@@ -43,9 +43,6 @@ internal sealed class AgentApiClient(IHttpClientFactory clients)
         }
     }
 
-    public Task<OrganizationView> GetOrganizationAsync(CancellationToken cancellationToken) =>
-        SendAsync<OrganizationView>(HttpMethod.Get, "/api/organization", null, cancellationToken);
-
     public Task<List<AgentView>> ListAgentsAsync(CancellationToken cancellationToken) =>
         SendAsync<List<AgentView>>(HttpMethod.Get, "/api/agents", null, cancellationToken);
 
@@ -109,20 +106,6 @@ internal sealed class AgentApiClient(IHttpClientFactory clients)
     {
         using var request = Request(HttpMethod.Delete, $"/api/operator/organizations/{organizationId}/api-keys/{keyId}", null);
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The agent service's <c>/api/health</c> (answered with 503 too when unhealthy).</summary>
-    public async Task<HealthReportView> GetHealthAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await http.GetAsync(ServicePaths.Health, cancellationToken).ConfigureAwait(false);
-            return await ReadAsync<HealthReportView>(response, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsUnreachable(e, cancellationToken))
-        {
-            throw new AgentApiUnavailableException("The agent API is not reachable.", e);
-        }
     }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken, string? apiKey = null)

@@ -12,18 +12,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     private Uri Console => fixture.CreateClient(ResourceNames.Frontend).BaseAddress!;
 
     /// <summary>Both console replicas answer before a test starts (the shared address may send a browser to either).</summary>
-    public async Task InitializeAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var replica in await fixture.ReplicaAddressesAsync(ResourceNames.Frontend).WaitAsync(TimeSpan.FromSeconds(60)))
-        {
-            await Eventually.MatchAsync(async token =>
-            {
-                using var ready = await http.GetAsync(new Uri(replica, ServicePaths.Ready), token);
-                return ready.StatusCode;
-            }, status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"console replica {replica} ready");
-        }
-    }
+    public Task InitializeAsync() => fixture.WaitReplicasReadyAsync(ResourceNames.Frontend, TimeSpan.FromSeconds(60));
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -299,12 +288,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
                 await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StartCommand);
             }
 
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            foreach (var address in await fixture.ReplicaAddressesAsync(ResourceNames.Agent))
-            {
-                await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(address, ServicePaths.Ready), token)).StatusCode,
-                    status => status == HttpStatusCode.OK, AppHostFixture.StartTimeout, $"agent replica {address} ready again");
-            }
+            await fixture.WaitReplicasReadyAsync(ResourceNames.Agent, AppHostFixture.StartTimeout);
         }
 
         var back = await page.GotoAsync("/agents");

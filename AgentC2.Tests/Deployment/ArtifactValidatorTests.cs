@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AgentC2.Tests.Fixtures;
 
 namespace AgentC2.Tests.Deployment;
@@ -181,43 +180,8 @@ public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisp
         return path;
     }
 
-    private sealed record ToolOutcome(int ExitCode, string StandardOutput, string StandardError)
-    {
-        public string Output => $"exit {ExitCode}\n{StandardOutput}\n{StandardError}";
-    }
-
-    private static async Task<ToolOutcome> RunAsync(string tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
-    {
-        var startInfo = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            startInfo.Environment[name] = value;
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(startInfo)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new Xunit.Sdk.XunitException($"{tool} is not installed ({e.Message}); run ./scripts/setup.sh --test-tools");
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(deadline.Token);
-            return new ToolOutcome(process.ExitCode, await output, await error);
-        }
-    }
+    private static Task<ProcessOutcome> RunAsync(string tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
+        ToolProcess.RunAsync(tool, arguments, environment, TimeSpan.FromSeconds(60));
 
     public void Dispose() => _scratch.Delete(recursive: true);
 }

@@ -183,6 +183,17 @@ public sealed class AppHostFixture : IAsyncLifetime
         throw new TimeoutException($"replica {resourceId} still listens on {address} 30 s after it was stopped");
     }
 
+    /// <summary>Waits until every replica of a service answers its readiness probe.</summary>
+    public async Task WaitReplicasReadyAsync(string service, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var replica in await ReplicaAddressesAsync(service))
+        {
+            await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(replica, ServicePaths.Ready), token)).StatusCode,
+                status => status == System.Net.HttpStatusCode.OK, timeout, $"{service} replica {replica} ready");
+        }
+    }
+
     /// <summary>The orchestrator's ids of a service's replicas.</summary>
     public async Task<IReadOnlyList<string>> ReplicaIdsAsync(string service)
     {

@@ -28,7 +28,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     public WebhookReceiver(params int[] answers)
     {
         _answers = new ConcurrentQueue<int>(answers);
-        var port = FreePort();
+        var port = Loopback.FreePort();
         Url = $"http://127.0.0.1:{port}/hooks/agentc2";
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
@@ -64,12 +64,6 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

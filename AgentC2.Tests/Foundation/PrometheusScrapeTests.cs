@@ -42,7 +42,7 @@ public sealed class PrometheusScrapeTests(AppHostFixture fixture) : IAsyncLifeti
             {string.Join("\n", jobs)}
             """);
 
-        var port = FreePort();
+        var port = Loopback.FreePort();
         _api = new Uri($"http://127.0.0.1:{port}/api/v1/");
         _prometheus = Process.Start(new ProcessStartInfo("prometheus",
         [
@@ -100,12 +100,6 @@ public sealed class PrometheusScrapeTests(AppHostFixture fixture) : IAsyncLifeti
         return [.. document.RootElement.GetProperty("data").GetProperty("result").EnumerateArray().Select(r => r.Clone())];
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async Task DisposeAsync()
     {

@@ -30,7 +30,7 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
     {
         var replicas = await fixture.ReplicaAddressesAsync(ResourceNames.Agent).WaitAsync(Bound);
         Assert.Equal(2, replicas.Count);
-        var port = FreePort();
+        var port = Loopback.FreePort();
         _edge = new Uri($"http://127.0.0.1:{port}");
 
         // The production edge, for this machine: plain HTTP on one port, the agent replicas as upstreams, no console.
@@ -108,7 +108,7 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
             output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: restarting {replica}");
             await fixture.StopReplicaAsync(replica).WaitAsync(Bound);
             await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StartCommand).WaitAsync(Bound);
-            await WaitReadyAsync().WaitAsync(AppHostFixture.StartTimeout);
+            await fixture.WaitReplicasReadyAsync(ResourceNames.Agent, AppHostFixture.StartTimeout);
             // Let the edge's health check see the restarted replica before the next one goes.
             await Task.Delay(TimeSpan.FromSeconds(6));
         }
@@ -126,23 +126,6 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
         // one in a thousand fails the drill.
         Assert.True(results.Invocations > 50, report);
         Assert.True(results.Failures.Count * 1000 <= results.Total, report + "\n" + string.Join('\n', results.Failures.Take(20)));
-    }
-
-    private async Task WaitReadyAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        foreach (var replica in await fixture.ReplicaAddressesAsync(ResourceNames.Agent).WaitAsync(Bound))
-        {
-            await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(replica, ServicePaths.Ready), token)).StatusCode,
-                status => status == HttpStatusCode.OK, AppHostFixture.StartTimeout, $"{replica} ready again");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync()

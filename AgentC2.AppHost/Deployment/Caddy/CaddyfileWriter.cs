@@ -17,12 +17,10 @@ internal static class CaddyfileWriter
     public static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>The production site: upstreams by service name, host name from <c>DOMAIN</c>.</summary>
-    public static CaddySite Site(DeploymentPlan plan) => Site(plan, "{$DOMAIN}", app => [$"{app.Name}:{app.Port}"]);
-
-    public static CaddySite Site(DeploymentPlan plan, string address, Func<AppService, IReadOnlyList<string>> upstreams)
+    public static CaddySite Site(DeploymentPlan plan)
     {
         var routes = plan.PublicApps
-            .Select(app => new CaddyRoute(app.Name, [.. app.Settings.PublicRoutes.Where(r => r != "/")], upstreams(app),
+            .Select(app => new CaddyRoute(app.Name, [.. app.Settings.PublicRoutes.Where(r => r != "/")], [$"{app.Name}:{app.Port}"],
                 app.Settings.ReadinessPath, HealthInterval, TimeSpan.FromSeconds(15)))
             .OrderBy(route => route.PathPrefixes.Count == 0) // the catch-all route last
             .ToList();
@@ -32,14 +30,14 @@ internal static class CaddyfileWriter
         }
 
         var refused = plan.PublicApps.SelectMany(app => app.Settings.HiddenRoutes).Prepend(InternalApi.PathPrefix).Distinct().ToList();
-        return new CaddySite(address, refused, routes);
+        return new CaddySite("{$DOMAIN}", refused, routes);
     }
 
     public static GeneratedFile Write(CaddySite site) => new(Path, Render(site,
         "The AgentC2 edge (Caddy 2): TLS, security headers, routes to the services by name.\n"
         + "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md)."));
 
-    public static string Render(CaddySite site, string header)
+    private static string Render(CaddySite site, string header)
     {
         var text = new StringBuilder(Yaml.Header(header));
         text.Append(site.Address).Append(" {\n");

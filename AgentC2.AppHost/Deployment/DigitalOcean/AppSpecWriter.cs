@@ -28,14 +28,11 @@ internal static class AppSpecWriter
             Workers = [.. plan.Apps.Where(app => !app.Settings.HasHttpIngress).Select(app => Component(app, workers))],
             Ingress = new AppIngress
             {
-                Rules = [.. plan.PublicApps
-                    .SelectMany(app => app.Settings.PublicRoutes.Select(route => (app, route)))
-                    .OrderByDescending(rule => rule.route.Length)
-                    .Select(rule => new AppIngressRule
-                    {
-                        Match = new AppIngressMatch { Path = new AppIngressPath { Prefix = rule.route } },
-                        Component = new AppIngressComponent { Name = rule.app.Name, PreservePathPrefix = rule.route == "/" ? null : true },
-                    })],
+                Rules = [.. plan.PublicRoutes.Select(rule => new AppIngressRule
+                {
+                    Match = new AppIngressMatch { Path = new AppIngressPath { Prefix = rule.Route } },
+                    Component = new AppIngressComponent { Name = rule.App.Name, PreservePathPrefix = rule.Route == "/" ? null : true },
+                })],
             },
         };
 

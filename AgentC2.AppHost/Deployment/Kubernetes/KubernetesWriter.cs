@@ -209,14 +209,11 @@ internal static class KubernetesWriter
                         Host = domain,
                         Http = new HttpIngressRuleValue
                         {
-                            Paths = [.. plan.PublicApps
-                                .SelectMany(app => app.Settings.PublicRoutes.Select(route => (app, route)))
-                                .OrderByDescending(rule => rule.route.Length)
-                                .Select(rule => new HttpIngressPath
-                                {
-                                    Path = rule.route,
-                                    Backend = new IngressBackend { Service = new IngressServiceBackend { Name = rule.app.Name, Port = new ServiceBackendPort { Number = rule.app.Port } } },
-                                })],
+                            Paths = [.. plan.PublicRoutes.Select(rule => new HttpIngressPath
+                            {
+                                Path = rule.Route,
+                                Backend = new IngressBackend { Service = new IngressServiceBackend { Name = rule.App.Name, Port = new ServiceBackendPort { Number = rule.App.Port } } },
+                            })],
                         },
                     },
                 ],

@@ -12,6 +12,10 @@ internal sealed record DeploymentPlan(
     IReadOnlyList<Variable> Variables)
 {
     public IEnumerable<AppService> PublicApps => Apps.Where(app => app.Settings.HasHttpIngress);
+
+    /// <summary>Every public route with the service it goes to, longest prefix first (as path-prefix ingresses match).</summary>
+    public IEnumerable<(AppService App, string Route)> PublicRoutes =>
+        PublicApps.SelectMany(app => app.Settings.PublicRoutes.Select(route => (app, route))).OrderByDescending(rule => rule.route.Length);
 }
 
 /// <summary>One of AgentC2's services, built from its project into the image <see cref="ImageName"/>.</summary>
