@@ -11,22 +11,32 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class DependencyExtensions
 {
-    /// <param name="multiplexing">
-    /// Lets concurrent commands share physical connections (fewer round trips under load). Only for
-    /// services that keep no session state outside transactions: no LISTEN, no session-level locks.
-    /// </param>
-    public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder, bool required = false, bool multiplexing = false)
+    /// <summary>How long opening a connection may take unless the connection string says (<c>Timeout</c>, in seconds).</summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+
+    public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder, bool required = false)
         where TBuilder : IHostApplicationBuilder
     {
         if (IsConfigured(builder, ResourceNames.Database, required))
         {
+            var explicitTimeout = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.Configuration.GetConnectionString(ResourceNames.Database) }
+                .ContainsKey("Timeout");
+
             // The service's own /api/health check replaces the client's built-in one. Statements a service
             // repeats are prepared on their connection after a few uses, so PostgreSQL parses and plans them once.
+            // No multiplexing: its single writer opens connections one after another, so while the server is
+            // unreachable every queued command waits for all the failed opens before it (docs/decisions.md, 7).
             builder.AddNpgsqlDataSource(ResourceNames.Database, settings => settings.DisableHealthChecks = true, dataSource =>
             {
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
                 dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
-                dataSource.ConnectionStringBuilder.Multiplexing = multiplexing;
+
+                // A request that needs a connection while the server is away (or behind a proxy that accepts for a
+                // server that is gone) gets its 503 within seconds rather than Npgsql's default 15.
+                if (!explicitTimeout)
+                {
+                    dataSource.ConnectionStringBuilder.Timeout = DefaultConnectTimeoutSeconds;
+                }
             });
         }
 

@@ -8,7 +8,7 @@ namespace AgentC2.Worker;
 
 internal static class Extensions
 {
-    /// <summary>The run queue's drivers and the webhook dispatcher, over the worker's own (non-multiplexed) PostgreSQL connections.</summary>
+    /// <summary>The run queue's drivers and the webhook dispatcher, over the worker's own PostgreSQL connections.</summary>
     public static void AddWorkerServices(this IHostApplicationBuilder builder)
     {
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;

@@ -45,8 +45,7 @@ internal sealed partial class DatabaseInitializer(
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        // A transaction-level lock: the transaction pins one physical connection (even when the data
-        // source multiplexes) and the lock is released when it ends, however it ends.
+        // A transaction-level lock: released when the transaction ends, however it ends.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
@@ -64,13 +63,23 @@ internal sealed partial class DatabaseInitializer(
         var result = upgrader.PerformUpgrade();
         if (!result.Successful)
         {
+            // A script that lost a deadlock (or a lock) to a service already querying the tables it changes was rolled
+            // back with its transaction: the next attempt applies it again.
+            if (IsTransient(result.Error))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(result.Error);
+            }
+
             throw new InvalidOperationException($"Database migration {result.ErrorScript?.Name} failed: {result.Error.Message}", result.Error);
         }
 
         await transaction.CommitAsync(cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is not reachable yet (attempt {Attempt}): {Reason}")]
+    /// <summary>Failures a later attempt may not meet: deadlocks, serialization failures, locks not available, lost connections.</summary>
+    internal static bool IsTransient(Exception? error) => error is NpgsqlException { IsTransient: true };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is not reachable yet, or a migration met a transient failure (attempt {Attempt}): {Reason}")]
     private static partial void LogDatabaseUnavailable(ILogger logger, int attempt, string reason);
 
     private sealed partial class DbUpLog(ILogger logger) : IUpgradeLog

@@ -20,9 +20,9 @@ internal sealed class DatabaseHealthCheck(IServiceProvider services, IOptionsMon
         deadline.CancelAfter(timeout);
         try
         {
-            await using var connection = await dataSource.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = (int)Math.Ceiling(timeout.TotalSeconds) };
-            await command.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false);
+            // Bounded here, not only by the token: a connection that a proxy accepted for a server that is gone waits for
+            // the client's connect timeout whatever the token says, and a probe must answer within its own timeout.
+            await SelectOneAsync(dataSource, timeout, deadline.Token).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy("PostgreSQL answered SELECT 1");
         }
         catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException or TimeoutException)
@@ -31,5 +31,12 @@ internal sealed class DatabaseHealthCheck(IServiceProvider services, IOptionsMon
             dataSource.Clear();
             return HealthCheckResult.Unhealthy($"PostgreSQL did not answer SELECT 1: {DependencyFailure.Reason(exception)}");
         }
+    }
+
+    private static async Task SelectOneAsync(NpgsqlDataSource dataSource, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = (int)Math.Ceiling(timeout.TotalSeconds) };
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -7,9 +7,12 @@ internal sealed class HealthOptions
 {
     public const string Section = "AgentC2:Health";
 
-    /// <summary>How long the database <c>SELECT 1</c> and the Redis <c>PING</c> may take before they count as failed.</summary>
+    /// <summary>
+    /// How long the database <c>SELECT 1</c> and the Redis <c>PING</c> may take before they count as failed: under the
+    /// readiness probes' own timeouts (3 s at the edge and in Kubernetes), so a probe is answered rather than timed out.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan DependencyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan DependencyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Resident memory above this fraction of the memory limit reports Degraded.</summary>
     [Range(0.05, 1.0)]

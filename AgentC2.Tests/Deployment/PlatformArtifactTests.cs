@@ -25,6 +25,13 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         Assert.Contains("@agent path /api /api/*\n", caddyfile, StringComparison.Ordinal);
         Assert.Contains("@refused path /internal /internal/* /api/metrics /api/metrics/*\n\trespond @refused 404\n", caddyfile, StringComparison.Ordinal);
         Assert.StartsWith("{$DOMAIN} {", caddyfile.Split('\n').First(line => !line.StartsWith('#')), StringComparison.Ordinal);
+
+        // The edge's own failures (no instance answered) are 503s with Retry-After: a problem under /api, a page elsewhere.
+        var errors = caddyfile[caddyfile.IndexOf("\thandle_errors {", StringComparison.Ordinal)..];
+        Assert.Equal(2, Regex.Count(errors, @"\n\t\t\t\tRetry-After 5\n"));
+        Assert.Contains("\t\t\t\tContent-Type application/problem+json\n", errors, StringComparison.Ordinal);
+        Assert.Contains("\"type\":\"urn:agentc2:problem:service-unavailable\"", errors, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(errors, @"` 503\n"));
     }
 
     [Fact]

@@ -112,11 +112,17 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task<IReadOnlyList<Uri>> ReplicaAddressesAsync(string service)
     {
         var addresses = new List<Uri>();
+        var states = new SortedDictionary<string, string>(StringComparer.Ordinal);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
             await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
             {
+                if (resourceEvent.Resource.Name == service)
+                {
+                    states[resourceEvent.ResourceId] = $"{resourceEvent.Snapshot.State?.Text} (health {resourceEvent.Snapshot.HealthStatus}, exit code {resourceEvent.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})";
+                }
+
                 if (resourceEvent.Resource.Name == service && resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
                     && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
                     && !addresses.Contains(new Uri(urls.Split(';')[0])))
@@ -132,7 +138,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            throw new TimeoutException($"not every replica of {service} runs; found {addresses.Count}: {string.Join(", ", addresses)}");
+            throw new TimeoutException($"not every replica of {service} runs; found {addresses.Count}: {string.Join(", ", addresses)}; "
+                + string.Join("; ", states.Select(s => $"{s.Key} {s.Value}")));
         }
 
         return addresses;
@@ -215,6 +222,30 @@ public sealed class AppHostFixture : IAsyncLifetime
 
         return ids;
     }
+    /// <summary>The process of every replica of every service, by the orchestrator's id: a replica restarted in between has another.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ServiceProcessesAsync()
+    {
+        var model = App.Services.GetRequiredService<DistributedApplicationModel>();
+        var expected = ServiceNames.Sum(service => model.Resources.Single(r => r.Name == service).GetReplicaCount());
+        var processes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
+        {
+            if (ServiceNames.Contains(resourceEvent.Resource.Name) && resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
+                && resourceEvent.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid)
+            {
+                processes[resourceEvent.ResourceId] = Convert.ToString(pid, System.Globalization.CultureInfo.InvariantCulture)!;
+            }
+
+            if (processes.Count == expected)
+            {
+                break;
+            }
+        }
+
+        return processes;
+    }
+
     /// <summary>
     /// The orchestrator's id of the replica of <paramref name="service"/> whose process is <paramref name="pid"/> (or launched it:
     /// the orchestrator knows the launcher's id, the service reports its own).

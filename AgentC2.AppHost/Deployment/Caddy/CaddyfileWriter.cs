@@ -16,6 +16,24 @@ internal static class CaddyfileWriter
     /// </summary>
     public static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>What the edge tells a client to wait when no instance could answer (the API's own 503s say the same).</summary>
+    public const int RetryAfterSeconds = 5;
+
+    /// <summary>Every path of the API starts with this; the edge answers its own errors there as problems.</summary>
+    public const string ApiPathPrefix = "/api";
+
+    /// <summary>The problem type of the edge's 503 (docs/api.md).</summary>
+    public const string UnavailableProblemType = "urn:agentc2:problem:service-unavailable";
+
+    private const string UnavailableProblem =
+        "{\"type\":\"" + UnavailableProblemType + "\",\"title\":\"Service unavailable\",\"status\":503,"
+        + "\"detail\":\"No AgentC2 instance could answer the request. Retry after the seconds in Retry-After; an invocation retried with the same Idempotency-Key runs once.\"}";
+
+    private const string UnavailablePage =
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
+        + "<title>AgentC2 is unavailable</title></head><body><main><h1>AgentC2 is unavailable for a moment</h1>"
+        + "<p>No instance could answer. Try again in a few seconds.</p></main></body></html>";
+
     /// <summary>The production site: upstreams by service name, host name from <c>DOMAIN</c>.</summary>
     public static CaddySite Site(DeploymentPlan plan)
     {
@@ -43,10 +61,7 @@ internal static class CaddyfileWriter
         text.Append(site.Address).Append(" {\n");
         text.Append("\tencode zstd gzip\n\n");
         text.Append("\theader {\n");
-        text.Append("\t\tStrict-Transport-Security \"max-age=31536000; includeSubDomains\"\n");
-        text.Append("\t\tX-Content-Type-Options nosniff\n");
-        text.Append("\t\tReferrer-Policy strict-origin-when-cross-origin\n");
-        text.Append("\t\t-Server\n");
+        AppendSecurityHeaders(text, "\t\t");
         text.Append("\t}\n\n");
         text.Append("\t# Internal endpoints are never routed from outside.\n");
         text.Append("\t@refused path ").AppendJoin(' ', site.RefusedPaths.SelectMany(Matchers)).Append('\n');
@@ -83,8 +98,51 @@ internal static class CaddyfileWriter
             text.Append("\t}\n");
         }
 
+        AppendUnavailable(text);
         text.Append("}\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The edge's own errors (no instance answered within <c>lb_try_duration</c>, or none could be reached) as a 503 that
+    /// says when to try again: a problem under <c>/api</c>, as the API's own errors are, and a short page elsewhere.
+    /// </summary>
+    private static void AppendUnavailable(StringBuilder text)
+    {
+        const string Unavailable = "expression `{err.status_code} in [502, 503, 504]`";
+        text.Append('\n');
+        text.Append("\t# No instance could answer: 503 with Retry-After, a problem for the API, a page for people.\n");
+        text.Append("\thandle_errors {\n");
+        text.Append("\t\t@api_unavailable {\n");
+        text.Append("\t\t\t").Append(Unavailable).Append('\n');
+        text.Append("\t\t\tpath ").AppendJoin(' ', Matchers(ApiPathPrefix)).Append('\n');
+        text.Append("\t\t}\n");
+        AppendUnavailableResponse(text, "@api_unavailable", "application/problem+json", UnavailableProblem);
+        text.Append("\t\t@unavailable ").Append(Unavailable).Append('\n');
+        AppendUnavailableResponse(text, "@unavailable", "\"text/html; charset=utf-8\"", UnavailablePage);
+        text.Append("\t}\n");
+    }
+
+    private static void AppendUnavailableResponse(StringBuilder text, string matcher, string contentType, string body)
+    {
+        text.Append("\t\thandle ").Append(matcher).Append(" {\n");
+        text.Append("\t\t\theader {\n");
+        text.Append("\t\t\t\tContent-Type ").Append(contentType).Append('\n');
+        text.Append("\t\t\t\tRetry-After ").Append(RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("\t\t\t\tCache-Control no-store\n");
+        AppendSecurityHeaders(text, "\t\t\t\t");
+        text.Append("\t\t\t}\n");
+        text.Append("\t\t\trespond `").Append(body).Append("` 503\n");
+        text.Append("\t\t}\n");
+    }
+
+    /// <summary>On every answer of the edge, its own errors included.</summary>
+    private static void AppendSecurityHeaders(StringBuilder text, string indent)
+    {
+        text.Append(indent).Append("Strict-Transport-Security \"max-age=31536000; includeSubDomains\"\n");
+        text.Append(indent).Append("X-Content-Type-Options nosniff\n");
+        text.Append(indent).Append("Referrer-Policy strict-origin-when-cross-origin\n");
+        text.Append(indent).Append("-Server\n");
     }
 
     private static IEnumerable<string> Matchers(string prefix) => [prefix, prefix.TrimEnd('/') + "/*"];

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace AgentC2.Tests.Fixtures;
+
+/// <summary>
+/// The production edge on loopback: a real Caddy configured by the published Caddyfile, with plain HTTP on one port and
+/// the running application's agent and console replicas as upstreams (what the service names resolve to in production).
+/// </summary>
+internal sealed class LocalEdge : IAsyncDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private readonly DirectoryInfo _folder;
+    private readonly Process _caddy;
+
+    private LocalEdge(DirectoryInfo folder, Process caddy, Uri address)
+    {
+        _folder = folder;
+        _caddy = caddy;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>Starts Caddy in front of every agent replica and the console, and waits until it answers.</summary>
+    public static async Task<LocalEdge> StartAsync(AppHostFixture fixture)
+    {
+        var agents = await fixture.ReplicaAddressesAsync(ResourceNames.Agent).WaitAsync(Bound);
+        Assert.Equal(2, agents.Count);
+        var port = Loopback.FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+
+        var production = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy/caddy/Caddyfile.production"));
+        var local = "{\n\tadmin off\n\tauto_https off\n}\n\n" + production
+            .Replace("{$DOMAIN} {", $"http://127.0.0.1:{port} {{", StringComparison.Ordinal)
+            .Replace("reverse_proxy agent:8080 {", $"reverse_proxy {string.Join(' ', agents.Select(r => r.Authority.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)))} {{", StringComparison.Ordinal)
+            .Replace("reverse_proxy frontend:8080 {", $"reverse_proxy {fixture.CreateClient(ResourceNames.Frontend).BaseAddress!.Authority} {{", StringComparison.Ordinal);
+        Assert.Contains("lb_try_duration", local, StringComparison.Ordinal);
+
+        var folder = Directory.CreateTempSubdirectory("agentc2-edge-");
+        var caddyfile = Path.Combine(folder.FullName, "Caddyfile");
+        await File.WriteAllTextAsync(caddyfile, local);
+        var caddy = Process.Start(new ProcessStartInfo("caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            Environment = { ["HOME"] = folder.FullName, ["XDG_DATA_HOME"] = folder.FullName, ["XDG_CONFIG_HOME"] = folder.FullName },
+        })!;
+        caddy.BeginErrorReadLine();
+        caddy.BeginOutputReadLine();
+        var edge = new LocalEdge(folder, caddy, address);
+
+        try
+        {
+            using var http = new HttpClient();
+            await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(address, ServicePaths.Ready), token)).StatusCode,
+                status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the edge answering");
+            return edge;
+        }
+        catch
+        {
+            await edge.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A client of the API through the edge that presents <paramref name="apiKey"/>.</summary>
+    public HttpClient CreateApiClient(string apiKey)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_caddy.HasExited)
+        {
+            _caddy.Kill(entireProcessTree: true);
+            await _caddy.WaitForExitAsync();
+        }
+
+        _caddy.Dispose();
+        _folder.Delete(recursive: true);
+    }
+}
