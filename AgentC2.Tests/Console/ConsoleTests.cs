@@ -268,10 +268,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
 
         // Each replica stopped and started by its own id, so that both come back.
         var replicas = await fixture.ReplicaIdsAsync(ResourceNames.Agent);
-        foreach (var replica in replicas)
-        {
-            await fixture.StopReplicaAsync(replica);
-        }
+        await Task.WhenAll(replicas.Select(fixture.StopReplicaAsync));
 
         try
         {
