@@ -42,6 +42,7 @@ public static class HealthEndpoints
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MemoryLimit>();
         builder.Services.AddHostedService<ShutdownDrain>();
+        builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, CloseConnectionsWhileDraining>();
         builder.Services.AddSingleton<HealthCheckMetrics>();
         builder.Services.AddSingleton<IHealthCheckPublisher>(services => services.GetRequiredService<HealthCheckMetrics>());
         builder.Services.Configure<HealthCheckPublisherOptions>(options =>

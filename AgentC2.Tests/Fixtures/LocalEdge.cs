@@ -13,6 +13,7 @@ internal sealed class LocalEdge : IAsyncDisposable
 
     private readonly DirectoryInfo _folder;
     private readonly Process _caddy;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
 
     private LocalEdge(DirectoryInfo folder, Process caddy, Uri address)
     {
@@ -22,6 +23,9 @@ internal sealed class LocalEdge : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>What Caddy logged as errors (a request it could not pass on, and why).</summary>
+    public IReadOnlyList<string> Errors => [.. _errors];
 
     /// <summary>Starts Caddy in front of every agent replica and the console, and waits until it answers.</summary>
     public static async Task<LocalEdge> StartAsync(AppHostFixture fixture)
@@ -47,9 +51,16 @@ internal sealed class LocalEdge : IAsyncDisposable
             RedirectStandardOutput = true,
             Environment = { ["HOME"] = folder.FullName, ["XDG_DATA_HOME"] = folder.FullName, ["XDG_CONFIG_HOME"] = folder.FullName },
         })!;
+        var edge = new LocalEdge(folder, caddy, address);
+        caddy.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data?.Contains("\"level\":\"error\"", StringComparison.Ordinal) == true)
+            {
+                edge._errors.Enqueue(line.Data);
+            }
+        };
         caddy.BeginErrorReadLine();
         caddy.BeginOutputReadLine();
-        var edge = new LocalEdge(folder, caddy, address);
 
         try
         {

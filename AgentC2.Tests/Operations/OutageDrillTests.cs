@@ -46,7 +46,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
             Assert.Equal(HttpStatusCode.OK, (await ProbeResult.GetAsync(replica, ServicePaths.Ready)).Status);
         });
 
-        // Rate limits fail open and live events fall back to polling: nothing is refused while Redis is down.
+        // Rate limits fail open and caches fall back to the database: nothing is refused while Redis is down.
         Assert.All(drill.During, exchange => Assert.Equal(DrillLoad.Outcome.Served, exchange.Outcome));
     }
 

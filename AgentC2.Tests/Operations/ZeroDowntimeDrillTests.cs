@@ -47,13 +47,13 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
         var report = $"zero-downtime drill: {DrillLoad.Summary(exchanges)} in {watch.Elapsed.TotalSeconds:F0} s "
             + $"while {replicaIds.Count} agent replicas restarted one at a time; {failed.Count} not served";
         output.WriteLine(report);
-        await DrillReport.WriteAsync("zero-downtime-drill.txt", report, failed);
+        await DrillReport.WriteAsync("zero-downtime-drill.txt", report + "\n" + string.Join('\n', _edge.Errors), failed);
 
         // The goal is none; on this shared 2-core machine a readiness probe that misses Caddy's 3 s timeout while the
         // other replica restarts can leave no upstream for a moment (rarely: 0 in most runs, 1 in 6 389 once). More than
         // one in a thousand fails the drill.
         Assert.True(exchanges.Count(e => !e.Read) > 50, report);
-        Assert.True(failed.Count * 1000 <= exchanges.Count, report + "\n" + string.Join('\n', failed.Take(20)));
+        Assert.True(failed.Count * 1000 <= exchanges.Count, report + "\n" + string.Join('\n', failed.Take(20)) + "\n" + string.Join('\n', _edge.Errors.Take(20)));
     }
 
     public async Task DisposeAsync() => await _edge.DisposeAsync();

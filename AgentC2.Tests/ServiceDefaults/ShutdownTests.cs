@@ -1,4 +1,7 @@
 extern alias ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,6 +47,29 @@ public sealed class ShutdownTests
         await timeout.CancelAsync();
 
         await stopping.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Answers_ask_http1_clients_to_close_their_connection_once_the_host_begins_to_stop()
+    {
+        using var lifetime = new Lifetime();
+        var builder = new ApplicationBuilder(new ServiceCollection().BuildServiceProvider());
+        new CloseConnectionsWhileDraining(lifetime).Configure(app => app.Run(_ => Task.CompletedTask))(builder);
+        var pipeline = builder.Build();
+
+        async Task<string> ConnectionHeader(string protocol)
+        {
+            var context = new DefaultHttpContext { Request = { Protocol = protocol } };
+            await pipeline(context);
+            return context.Response.Headers.Connection.ToString();
+        }
+
+        Assert.Equal(string.Empty, await ConnectionHeader("HTTP/1.1"));
+        lifetime.StopApplication();
+        Assert.Equal("close", await ConnectionHeader("HTTP/1.1"));
+        Assert.Equal("close", await ConnectionHeader("HTTP/1.0"));
+        // HTTP/2 has no Connection header; its connections end with GOAWAY when the server stops.
+        Assert.Equal(string.Empty, await ConnectionHeader("HTTP/2"));
     }
 
     private sealed class Lifetime : IHostApplicationLifetime, IDisposable
