@@ -24,7 +24,7 @@ internal sealed class LocalEdge : IAsyncDisposable
 
     public Uri Address { get; }
 
-    /// <summary>What Caddy logged as errors (a request it could not pass on, and why).</summary>
+    /// <summary>What Caddy logged with an error: requests it could not pass on and failed health checks, with why.</summary>
     public IReadOnlyList<string> Errors => [.. _errors];
 
     /// <summary>Starts Caddy in front of every agent replica and the console, and waits until it answers.</summary>
@@ -36,7 +36,9 @@ internal sealed class LocalEdge : IAsyncDisposable
         var address = new Uri($"http://127.0.0.1:{port}");
 
         var production = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy/caddy/Caddyfile.production"));
-        var local = "{\n\tadmin off\n\tauto_https off\n}\n\n" + production
+        // Debug logging, so that the report can say why a request was not passed on (Caddy logs the errors it handles
+        // itself, and every failed health check, only there).
+        var local = "{\n\tadmin off\n\tauto_https off\n\tdebug\n}\n\n" + production
             .Replace("{$DOMAIN} {", $"http://127.0.0.1:{port} {{", StringComparison.Ordinal)
             .Replace("reverse_proxy agent:8080 {", $"reverse_proxy {string.Join(' ', agents.Select(r => r.Authority.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)))} {{", StringComparison.Ordinal)
             .Replace("reverse_proxy frontend:8080 {", $"reverse_proxy {fixture.CreateClient(ResourceNames.Frontend).BaseAddress!.Authority} {{", StringComparison.Ordinal);
@@ -54,7 +56,7 @@ internal sealed class LocalEdge : IAsyncDisposable
         var edge = new LocalEdge(folder, caddy, address);
         caddy.ErrorDataReceived += (_, line) =>
         {
-            if (line.Data?.Contains("\"level\":\"error\"", StringComparison.Ordinal) == true)
+            if (line.Data?.Contains("\"error\"", StringComparison.Ordinal) == true)
             {
                 edge._errors.Enqueue(line.Data);
             }
