@@ -108,42 +108,17 @@ public sealed class AppHostFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>How many replicas the application model gives <paramref name="service"/>.</summary>
+    public int ReplicaCount(string service) =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount();
+
     /// <summary>The base address of each running replica of a service (not the shared proxy); fails after a minute without all of them.</summary>
-    public async Task<IReadOnlyList<Uri>> ReplicaAddressesAsync(string service)
-    {
-        var addresses = new List<Uri>();
-        var states = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
-            {
-                if (resourceEvent.Resource.Name == service)
-                {
-                    states[resourceEvent.ResourceId] = $"{resourceEvent.Snapshot.State?.Text} (health {resourceEvent.Snapshot.HealthStatus}, exit code {resourceEvent.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})";
-                }
-
-                if (resourceEvent.Resource.Name == service && resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
-                    && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
-                    && !addresses.Contains(new Uri(urls.Split(';')[0])))
-                {
-                    addresses.Add(new Uri(urls.Split(';')[0]));
-                }
-
-                if (addresses.Count == App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount())
-                {
-                    return addresses;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            throw new TimeoutException($"not every replica of {service} runs; found {addresses.Count}: {string.Join(", ", addresses)}; "
-                + string.Join("; ", states.Select(s => $"{s.Key} {s.Value}")));
-        }
-
-        return addresses;
-    }
+    public async Task<IReadOnlyList<Uri>> ReplicaAddressesAsync(string service) =>
+        [.. (await WatchReplicasAsync([service], TimeSpan.FromSeconds(60), $"not every replica of {service} runs", resourceEvent =>
+            resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
+            && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
+                ? new Uri(urls.Split(';')[0])
+                : null)).Values];
 
     /// <summary>
     /// Stops one replica and waits until its port is free: the orchestrator reports the replica stopped when its
@@ -202,48 +177,56 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     /// <summary>The orchestrator's ids of a service's replicas.</summary>
-    public async Task<IReadOnlyList<string>> ReplicaIdsAsync(string service)
-    {
-        var count = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount();
-        var ids = new List<string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
-        {
-            if (resourceEvent.Resource.Name == service && !ids.Contains(resourceEvent.ResourceId))
-            {
-                ids.Add(resourceEvent.ResourceId);
-            }
+    public async Task<IReadOnlyList<string>> ReplicaIdsAsync(string service) =>
+        [.. (await WatchReplicasAsync([service], TimeSpan.FromSeconds(30), $"not every replica of {service} is known", resourceEvent => resourceEvent.ResourceId)).Keys];
 
-            if (ids.Count == count)
-            {
-                break;
-            }
-        }
-
-        return ids;
-    }
     /// <summary>The process of every replica of every service, by the orchestrator's id: a replica restarted in between has another.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ServiceProcessesAsync()
-    {
-        var model = App.Services.GetRequiredService<DistributedApplicationModel>();
-        var expected = ServiceNames.Sum(service => model.Resources.Single(r => r.Name == service).GetReplicaCount());
-        var processes = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
-        {
-            if (ServiceNames.Contains(resourceEvent.Resource.Name) && resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
-                && resourceEvent.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid)
-            {
-                processes[resourceEvent.ResourceId] = Convert.ToString(pid, System.Globalization.CultureInfo.InvariantCulture)!;
-            }
+    public async Task<IReadOnlyDictionary<string, string>> ServiceProcessesAsync() =>
+        await WatchReplicasAsync(ServiceNames, TimeSpan.FromSeconds(30), "not every service replica runs", resourceEvent =>
+            resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
+            && resourceEvent.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+                ? Convert.ToString(pid, System.Globalization.CultureInfo.InvariantCulture)
+                : null);
 
-            if (processes.Count == expected)
+    /// <summary>
+    /// Watches the replicas of <paramref name="services"/> until <paramref name="select"/> has given each of them a value (its
+    /// latest, by orchestrator id); after <paramref name="bound"/> fails with <paramref name="what"/> and every replica's state.
+    /// </summary>
+    private async Task<SortedDictionary<string, T>> WatchReplicasAsync<T>(IReadOnlyCollection<string> services, TimeSpan bound, string what, Func<ResourceEvent, T?> select)
+        where T : class
+    {
+        var expected = services.Sum(ReplicaCount);
+        var found = new SortedDictionary<string, T>(StringComparer.Ordinal);
+        var states = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
             {
-                break;
+                if (!services.Contains(resourceEvent.Resource.Name))
+                {
+                    continue;
+                }
+
+                states[resourceEvent.ResourceId] = $"{resourceEvent.Snapshot.State?.Text} (health {resourceEvent.Snapshot.HealthStatus}, exit code {resourceEvent.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})";
+                if (select(resourceEvent) is { } value)
+                {
+                    found[resourceEvent.ResourceId] = value;
+                }
+
+                if (found.Count == expected)
+                {
+                    return found;
+                }
             }
         }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // Reported below with what was seen.
+        }
 
-        return processes;
+        throw new TimeoutException($"{what}; found {found.Count} of {expected}: {string.Join(", ", found.Values)}; "
+            + string.Join("; ", states.Select(state => $"{state.Key} {state.Value}")));
     }
 
     /// <summary>

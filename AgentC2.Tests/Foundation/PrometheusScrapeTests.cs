@@ -1,5 +1,4 @@
 using AgentC2.Tests.Fixtures;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentC2.Tests.Foundation;
 
@@ -20,7 +19,7 @@ public sealed class PrometheusScrapeTests(AppHostFixture fixture) : IAsyncLifeti
         // Every replica of every service is up as a target.
         var targets = await Eventually.MatchAsync(async token => string.Join("; ", (await _prometheus.QueryAsync("up", token))
                 .Select(r => $"{LocalPrometheus.Label(r, "job")} {LocalPrometheus.Label(r, "instance")} up={LocalPrometheus.Value(r)}")),
-            summary => summary.Split("up=1").Length - 1 == AppHostFixture.ServiceNames.Sum(Replicas), TimeSpan.FromSeconds(60), "every replica scraped");
+            summary => summary.Split("up=1").Length - 1 == AppHostFixture.ServiceNames.Sum(fixture.ReplicaCount), TimeSpan.FromSeconds(60), "every replica scraped");
         Assert.All(AppHostFixture.ServiceNames, job => Assert.Contains($"{job} ", targets, StringComparison.Ordinal));
 
         // The health-check metric of every service, with its checks, all healthy (checks run every 15 s: a console that
@@ -43,9 +42,6 @@ public sealed class PrometheusScrapeTests(AppHostFixture fixture) : IAsyncLifeti
         Assert.DoesNotContain(loaded, rule => rule.GetProperty("health").GetString() == "err");
         Assert.Empty(await _prometheus.QueryAsync("ALERTS{alertstate=\"firing\"}"));
     }
-
-    private int Replicas(string service) =>
-        fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount();
 
     public async Task DisposeAsync() => await _prometheus.DisposeAsync();
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using AgentC2.Tests.Fixtures;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -79,7 +78,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         using var api = _edge.CreateApiClient(organization.ApiKey);
         await api.EnsureAgentAsync("assistant");
         var processes = await fixture.ServiceProcessesAsync();
-        var reporters = reporting.Sum(Replicas);
+        var reporters = reporting.Sum(fixture.ReplicaCount);
         var selector = $"check=\"{check}\",job=~\"{string.Join('|', reporting)}\"";
         var unhealthy = $"agentc2_health_check_status{{{selector}}} == 0";
         var alert = $"ALERTS{{alertname=\"AgentC2HealthCheckUnhealthy\",{selector}}}";
@@ -194,9 +193,6 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         Assert.True(leftBehind.Count == 0, "refused but written: " + string.Join(", ", leftBehind));
         return drill;
     }
-
-    private int Replicas(string service) =>
-        fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service).GetReplicaCount();
 
     private static async Task<object?> ExecuteSqlAsync(string connectionString, string sql)
     {
