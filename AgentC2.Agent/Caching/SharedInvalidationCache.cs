@@ -61,7 +61,7 @@ internal sealed partial class SharedInvalidationCache<TValue> : BackgroundServic
         {
             await _redis.GetSubscriber().PublishAsync(_channel, "changed");
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             LogBroadcastFailed(_logger, _channel.ToString(), exception.Message);
         }
@@ -77,7 +77,7 @@ internal sealed partial class SharedInvalidationCache<TValue> : BackgroundServic
                 await _redis.GetSubscriber().SubscribeAsync(_channel, (_, _) => _cache.Clear());
                 return;
             }
-            catch (RedisException exception)
+            catch (Exception exception) when (RedisOutage.Is(exception, stoppingToken))
             {
                 LogSubscribeFailed(_logger, _channel.ToString(), exception.Message);
                 await Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using AgentC2.Agent.Data;
 using AgentC2.Agent.Mcp;
+using AgentC2.Agent.Runs;
 using Npgsql;
 
 namespace AgentC2.Agent.Errors;
@@ -22,10 +24,15 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             return await WriteMcpUnavailableAsync(httpContext, exception);
         }
 
+        if (exception is RunInterruptedException interrupted && !httpContext.RequestAborted.IsCancellationRequested)
+        {
+            return await WriteRunInterruptedAsync(httpContext, interrupted);
+        }
+
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", DescribeBadRequest(bad)),
-            _ when IsDatabaseUnavailable(exception) && !httpContext.RequestAborted.IsCancellationRequested =>
+            _ when DatabaseFailures.IsUnavailable(exception) && !httpContext.RequestAborted.IsCancellationRequested =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The database is not reachable right now; nothing was changed. Retry later."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The request failed unexpectedly; the trace id identifies it in the service's logs."),
         };
@@ -37,9 +44,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            // The pool may hold connections that died with the server; the next request should get a fresh one.
-            httpContext.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
-            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            AnswerDatabaseUnavailable(httpContext);
         }
 
         httpContext.Response.StatusCode = status;
@@ -49,6 +54,36 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = Problems.TypeFor(status) },
         });
+    }
+
+    // The run exists and is told apart from "nothing was changed": the answer names it, and it ends failed once the
+    // database is back, so a client can look it up (or retry with its Idempotency-Key and get it).
+    private async ValueTask<bool> WriteRunInterruptedAsync(HttpContext httpContext, RunInterruptedException exception)
+    {
+        LogFailure(logger, StatusCodes.Status503ServiceUnavailable, exception);
+        AnswerDatabaseUnavailable(httpContext);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.Location = $"/api/runs/{exception.RunId}";
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Type = Problems.DependencyUnavailable,
+                Detail = $"Run {exception.RunId} started, but the database became unreachable before it ended; the run ends failed once "
+                    + "the database answers again. Retry after the seconds in Retry-After (the same Idempotency-Key returns this run).",
+                Extensions = { ["runId"] = exception.RunId },
+            },
+        });
+    }
+
+    // The pool may hold connections that died with the server; the next request should get a fresh one.
+    private static void AnswerDatabaseUnavailable(HttpContext httpContext)
+    {
+        httpContext.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     // The MCP pool had no client to give (every one in use), or the server cannot start now: retry later.
@@ -65,20 +100,6 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             ProblemDetails = new ProblemDetails { Status = StatusCodes.Status503ServiceUnavailable, Title = "Service unavailable", Detail = exception.Message, Type = type },
         });
     }
-
-    /// <summary>
-    /// The database could not be reached or is going away (connection failures, timeouts, shutdown,
-    /// too many connections) — not an error in a statement, which is a bug and stays a 500.
-    /// </summary>
-    private static bool IsDatabaseUnavailable(Exception exception) => exception switch
-    {
-        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
-            || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)
-            || postgres.SqlState.StartsWith("53", StringComparison.Ordinal),
-        NpgsqlException => true,
-        TimeoutException => true,
-        _ => false,
-    };
 
     private static string DescribeBadRequest(BadHttpRequestException exception) => exception.StatusCode switch
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using AgentC2.Agent.Caching;
 using StackExchange.Redis;
 
 namespace AgentC2.Agent.RateLimiting;
@@ -52,7 +53,7 @@ internal sealed partial class RedisWindowsRateLimiter(IConnectionMultiplexer red
         {
             result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Script, _keys, _arguments))!;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception, cancellationToken))
         {
             metrics.RateLimitFailedOpen();
             LogFailedOpen(logger, exception.GetType().Name);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentC2.Agent.Caching;
 using StackExchange.Redis;
 
 namespace AgentC2.Agent.Runs;
@@ -40,7 +41,7 @@ internal sealed partial class RunEvents(IServiceProvider services, ILogger<RunEv
         {
             _redis.GetSubscriber().Publish(ChannelOf(runEvent.RunId), JsonSerializer.Serialize(runEvent, JsonSerializerOptions.Web), CommandFlags.FireAndForget);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             LogPublishFailed(logger, runEvent.RunId, exception.Message);
         }
@@ -59,7 +60,7 @@ internal sealed partial class RunEvents(IServiceProvider services, ILogger<RunEv
         {
             queue = await _redis.GetSubscriber().SubscribeAsync(ChannelOf(runId));
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             LogSubscribeFailed(logger, runId, exception.Message);
             return NoSubscription.Instance;
@@ -83,7 +84,17 @@ internal sealed partial class RunEvents(IServiceProvider services, ILogger<RunEv
 
     private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await queue.UnsubscribeAsync();
+            }
+            catch (Exception exception) when (RedisOutage.Is(exception))
+            {
+                // Redis went away while the run was followed; its subscriptions went with it.
+            }
+        }
     }
 
     private sealed class NoSubscription : IAsyncDisposable

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using AgentC2.Agent.Agents;
+using AgentC2.Agent.Data;
 using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Steps;
 using Microsoft.Extensions.Options;
@@ -17,13 +18,30 @@ internal sealed class SyncRunner(
     StepExecutor steps,
     RunStore runs,
     RunEvents events,
+    InterruptedRuns interrupted,
     AgentMetrics metrics,
     IOptions<AgentOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time)
 {
-    /// <summary>Runs a new run to its end; returns it and its steps as stored.</summary>
+    /// <summary>
+    /// Runs a new run to its end; returns it and its steps as stored. If the database becomes unreachable before the
+    /// run ends, the run is handed to <see cref="InterruptedRuns"/> and <see cref="RunInterruptedException"/> is thrown.
+    /// </summary>
     public async Task<(RunRecord Run, IReadOnlyList<RunStepRecord> Steps)> RunAsync(RunRecord run, AgentDefinition agent)
+    {
+        try
+        {
+            return await RunToEndAsync(run, agent);
+        }
+        catch (Exception exception) when (DatabaseFailures.IsUnavailable(exception))
+        {
+            interrupted.Add(run);
+            throw new RunInterruptedException(run.Id, exception);
+        }
+    }
+
+    private async Task<(RunRecord Run, IReadOnlyList<RunStepRecord> Steps)> RunToEndAsync(RunRecord run, AgentDefinition agent)
     {
         var started = time.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);

@@ -130,7 +130,7 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
         }
 
         Assert.Contains("agentc2-postgres-data:/var/lib/postgresql", services.Strings(ResourceNames.Postgres, "volumes"));
-        Assert.Equal("caddy:2-alpine", services.Str(ResourceNames.Caddy, "image"));
+        Assert.Equal("docker.io/library/caddy:2.10.2-alpine", services.Str(ResourceNames.Caddy, "image"));
         Assert.Equal(["80:80", "443:443", "443:443/udp"], services.Strings(ResourceNames.Caddy, "ports"));
         Assert.Contains("caddy_data:/data", services.Strings(ResourceNames.Caddy, "volumes"));
         Assert.Equal("./deploy/caddy/Caddyfile.production", document.Str("configs", "caddyfile", "file"));

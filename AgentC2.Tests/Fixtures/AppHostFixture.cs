@@ -96,6 +96,10 @@ public sealed class AppHostFixture : IAsyncLifetime
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
         await Task.WhenAll(ResourceNames.Select(name => App.ResourceNotifications.WaitForResourceHealthyAsync(name))).WaitAsync(StartTimeout);
+
+        // A service with replicas reports healthy once one of them is ready: wait for every one to be fully healthy (Redis
+        // connected too), so that no test starts on half an application.
+        await Task.WhenAll(ServiceNames.Select(service => WaitReplicasReadyAsync(service, StartTimeout, ServicePaths.Health)));
     }
 
     public HttpClient CreateClient(string service) => App.CreateHttpClient(service, "http");
@@ -165,14 +169,14 @@ public sealed class AppHostFixture : IAsyncLifetime
         throw new TimeoutException($"replica {resourceId} still listens on {address} 30 s after it was stopped");
     }
 
-    /// <summary>Waits until every replica of a service answers its readiness probe.</summary>
-    public async Task WaitReplicasReadyAsync(string service, TimeSpan timeout)
+    /// <summary>Waits until every replica of a service answers its readiness probe (or, with <paramref name="probe"/>, another health endpoint) with 200.</summary>
+    public async Task WaitReplicasReadyAsync(string service, TimeSpan timeout, string probe = ServicePaths.Ready)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         foreach (var replica in await ReplicaAddressesAsync(service))
         {
-            await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(replica, ServicePaths.Ready), token)).StatusCode,
-                status => status == System.Net.HttpStatusCode.OK, timeout, $"{service} replica {replica} ready");
+            await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(replica, probe), token)).StatusCode,
+                status => status == System.Net.HttpStatusCode.OK, timeout, $"{service} replica {replica} answering {probe}");
         }
     }
 
@@ -277,7 +281,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             {
                 await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(timeout.Token))
                 {
-                    lines.AddRange(batch.Where(l => l.Content.Contains("Exception", StringComparison.Ordinal)).Select(l => l.Content));
+                    lines.AddRange(batch.Select(l => l.Content));
                 }
             }
             catch (OperationCanceledException)
@@ -285,7 +289,11 @@ public sealed class AppHostFixture : IAsyncLifetime
                 // The log so far is what there is.
             }
 
-            throw new InvalidOperationException($"{exception.Message}\n{service} logged:\n{string.Join('\n', lines.TakeLast(3))}", exception);
+            // The last exception the service logged (not a frame of its stack), with its stack.
+            var last = lines.FindLastIndex(l => l.Contains("Exception", StringComparison.Ordinal)
+                && !System.Text.RegularExpressions.Regex.IsMatch(l, @"^\S*\s+at "));
+            var excerpt = last < 0 ? ["(no exception)"] : lines.Skip(Math.Max(0, last - 2)).Take(16);
+            throw new InvalidOperationException($"{exception.Message}\n{service} logged:\n{string.Join('\n', excerpt)}", exception);
         }
     }
 

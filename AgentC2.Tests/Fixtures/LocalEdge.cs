@@ -27,6 +27,11 @@ internal sealed class LocalEdge : IAsyncDisposable
     /// <summary>What Caddy logged with an error: requests it could not pass on and failed health checks, with why.</summary>
     public IReadOnlyList<string> Errors => [.. _errors];
 
+    /// <summary>The errors of requests (what a client saw), before the failed health checks (what the edge acted on).</summary>
+    public string ErrorsByKind(int most) =>
+        string.Join('\n', Errors.OrderBy(e => e.Contains("health_checker", StringComparison.Ordinal)).Take(most))
+        + $"\n({Errors.Count(e => e.Contains("health_checker", StringComparison.Ordinal))} failed health checks in all)";
+
     /// <summary>Starts Caddy in front of every agent replica and the console, and waits until it answers.</summary>
     public static async Task<LocalEdge> StartAsync(AppHostFixture fixture)
     {
@@ -56,9 +61,10 @@ internal sealed class LocalEdge : IAsyncDisposable
         var edge = new LocalEdge(folder, caddy, address);
         caddy.ErrorDataReceived += (_, line) =>
         {
-            if (line.Data?.Contains("\"error\"", StringComparison.Ordinal) == true)
+            // Errors a handle_errors route answered are logged by http.log.error, with the reason as the message.
+            if (line.Data is { } data && (data.Contains("\"error\"", StringComparison.Ordinal) || data.Contains("\"logger\":\"http.log.error\"", StringComparison.Ordinal)))
             {
-                edge._errors.Enqueue(line.Data);
+                edge._errors.Enqueue(data);
             }
         };
         caddy.BeginErrorReadLine();
@@ -67,9 +73,17 @@ internal sealed class LocalEdge : IAsyncDisposable
         try
         {
             using var http = new HttpClient();
-            await Eventually.MatchAsync(async token => (await http.GetAsync(new Uri(address, ServicePaths.Ready), token)).StatusCode,
-                status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the edge answering");
+            await Eventually.MatchAsync(async token =>
+            {
+                using var response = await http.GetAsync(new Uri(address, ServicePaths.Ready), token);
+                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(token));
+            }, answer => answer.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the edge answering");
             return edge;
+        }
+        catch (TimeoutException timeout)
+        {
+            await edge.DisposeAsync();
+            throw new TimeoutException(timeout.Message + "\n" + edge.ErrorsByKind(20), timeout);
         }
         catch
         {

@@ -95,7 +95,8 @@ internal sealed class DrillLoad : IAsyncDisposable
                         && response.Content.Headers.ContentType?.MediaType == "application/problem+json";
                     Record(read, refused ? Outcome.Refused : Outcome.Failed,
                         $"{what} {(int)response.StatusCode} retry-after={response.Headers.RetryAfter?.ToString() ?? "none"} "
-                        + $"{response.Content.Headers.ContentType?.MediaType}: {body[..Math.Min(body.Length, 300)]}", input: read ? null : input);
+                        + $"{response.Content.Headers.ContentType?.MediaType}: {body[..Math.Min(body.Length, 300)]}", input: read ? null : input,
+                        named: refused && !read ? NamedRun(body) : null);
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -108,11 +109,27 @@ internal sealed class DrillLoad : IAsyncDisposable
         }
     }
 
-    private void Record(bool read, Outcome outcome, string detail, Guid? run = null, string? input = null) =>
-        _exchanges.Enqueue(new Exchange(DateTime.UtcNow, read, outcome, detail, run, input));
+    private void Record(bool read, Outcome outcome, string detail, Guid? run = null, string? input = null, Guid? named = null) =>
+        _exchanges.Enqueue(new Exchange(DateTime.UtcNow, read, outcome, detail, run, input, named));
 
-    /// <summary>One request and its answer; <see cref="Input"/> is the invocation's input, <see cref="Run"/> the run it was answered with.</summary>
-    public sealed record Exchange(DateTime At, bool Read, Outcome Outcome, string Detail, Guid? Run = null, string? Input = null)
+    /// <summary>The run a refusal says was started before the outage caught it (the problem's <c>runId</c>), if any.</summary>
+    private static Guid? NamedRun(string problem)
+    {
+        try
+        {
+            return System.Text.Json.JsonDocument.Parse(problem).RootElement.TryGetProperty("runId", out var id) && id.TryGetGuid(out var run) ? run : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// One request and its answer; <see cref="Input"/> is the invocation's input, <see cref="Run"/> the run it was answered
+    /// with, <see cref="NamedRun"/> the run a refusal named (a sync run the outage interrupted).
+    /// </summary>
+    public sealed record Exchange(DateTime At, bool Read, Outcome Outcome, string Detail, Guid? Run = null, string? Input = null, Guid? NamedRun = null)
     {
         public override string ToString() => $"{At:HH:mm:ss.fff} {Outcome} {Detail}{(Run is null ? string.Empty : $" run {Run}")}";
     }

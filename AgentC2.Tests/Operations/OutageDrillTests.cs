@@ -1,5 +1,8 @@
+extern alias AgentService;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using AgentService::AgentC2.Agent.Runs;
 using AgentC2.Tests.Fixtures;
 using Npgsql;
 using Xunit.Abstractions;
@@ -57,6 +60,8 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         await ExecuteSqlAsync(connectionString!, "CREATE TABLE IF NOT EXISTS outage_marker (id text PRIMARY KEY)");
         await ExecuteSqlAsync(connectionString!, $"INSERT INTO outage_marker VALUES ('{marker}')");
 
+        // Sync runs long enough that the outage catches them half-way: each one's answer must name its run.
+        var caught = new List<Task<HttpResponseMessage>>();
         var drill = await DrillAsync(ResourceNames.Postgres, "database", [ResourceNames.Agent, ResourceNames.Worker], async replica =>
         {
             // Nothing can be served without the database: readiness takes every instance out of the edge's rotation.
@@ -64,15 +69,35 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.Status);
             Assert.Equal("Unhealthy", ready.CheckStatus("database"));
             Assert.Equal(HttpStatusCode.OK, (await ProbeResult.GetAsync(replica, ServicePaths.Live)).Status);
+        }, beforeStop: async api =>
+        {
+            caught.AddRange(Enumerable.Range(0, 3).Select(i => api.PostAsJsonAsync("/api/agents/assistant/invoke",
+                new { input = $"caught by the outage {i} #steps=30 #latency=300", executionMode = "sync", maxSteps = 40 })));
+            await Task.Delay(TimeSpan.FromSeconds(2));
         });
 
         Assert.Contains(drill.During, exchange => exchange.Outcome == DrillLoad.Outcome.Refused);
+        var interrupted = new List<Guid>();
+        foreach (var answer in await Task.WhenAll(caught))
+        {
+            using var response = answer;
+            var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {problem}");
+            Assert.Equal("urn:agentc2:problem:dependency-unavailable", problem.GetProperty("type").GetString());
+            Assert.NotNull(response.Headers.RetryAfter);
+            var run = problem.GetProperty("runId").GetGuid();
+            Assert.Equal($"/api/runs/{run}", response.Headers.Location?.OriginalString);
+            interrupted.Add(run);
+        }
+
+        await using var database = await fixture.OpenDatabaseAsync();
+        await AssertInterruptedRunsFailedAsync(database, interrupted);
 
         // The data folder outlives the server process.
         Assert.Equal(1L, await ExecuteSqlAsync(connectionString!, $"SELECT count(*) FROM outage_marker WHERE id = '{marker}'"));
     }
 
-    private async Task<Drill> DrillAsync(string resource, string check, string[] reporting, Func<HttpClient, Task> whileDown)
+    private async Task<Drill> DrillAsync(string resource, string check, string[] reporting, Func<HttpClient, Task> whileDown, Func<HttpClient, Task>? beforeStop = null)
     {
         var organization = await fixture.EnsureOrganizationAsync(AppHostFixture.DrillOrganization);
         using var api = _edge.CreateApiClient(organization.ApiKey);
@@ -87,6 +112,11 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
 
         await using var load = DrillLoad.Start(api, "assistant");
         await Task.Delay(TimeSpan.FromSeconds(3));
+        if (beforeStop is not null)
+        {
+            await beforeStop(api);
+        }
+
         var down = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         await fixture.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand);
@@ -165,9 +195,14 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         Assert.True(lost.Count == 0, "accepted and lost:\n" + string.Join('\n', lost));
         Assert.Equal($"succeeded={ids.Length}", finished);
 
-        // A refused invocation changed nothing: no run exists for its input.
-        var refusedInputs = load.All.Where(e => e.Outcome == DrillLoad.Outcome.Refused && e.Input is not null).Select(e => e.Input!).ToArray();
-        var leftBehind = await database.QueryAsync("SELECT input || ' ' || status FROM runs WHERE input = ANY($1)", r => r.GetString(0), (object)refusedInputs);
+        // A refused invocation changed nothing (no run exists for its input), unless its answer named the run the outage
+        // interrupted: that one ended failed, saying why.
+        var refused = load.All.Where(e => e.Outcome == DrillLoad.Outcome.Refused && e.Input is not null).ToList();
+        var refusedInputs = refused.Select(e => e.Input!).ToArray();
+        var named = refused.Where(e => e.NamedRun is not null).Select(e => e.NamedRun!.Value).ToArray();
+        var leftBehind = await database.QueryAsync("SELECT input || ' ' || status FROM runs WHERE input = ANY($1) AND NOT id = ANY($2)",
+            r => r.GetString(0), (object)refusedInputs, (object)named);
+        await AssertInterruptedRunsFailedAsync(database, named);
 
         var processesAfter = await fixture.ServiceProcessesAsync();
         var drill = new Drill(load.Between(DateTime.MinValue, down), load.Between(down, up), load.Between(up, healthy.Add(EdgeCatchUp)), load.Between(healthy.Add(EdgeCatchUp), end));
@@ -179,7 +214,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
               after:      {DrillLoad.Summary(drill.After)}
               health and alerts: {check} at 0 on all {reporters} reporting replicas in Prometheus {toMetric.TotalSeconds:F0} s after the stop, AgentC2HealthCheckUnhealthy {alertState} at {toAlert.TotalSeconds:F0} s;
                 every replica healthy {toHealthy.TotalSeconds:F0} s after the start, metric and alert cleared at {toCleared.TotalSeconds:F0} s
-              accepted runs: {ids.Length}, {finished}; refused invocations: {refusedInputs.Length}, runs they left: {leftBehind.Count}
+              accepted runs: {ids.Length}, {finished}; refused invocations: {refusedInputs.Length}, naming the run the outage interrupted: {named.Length}, other runs they left: {leftBehind.Count}
               restarts: {processes.Count(p => !processesAfter.TryGetValue(p.Key, out var pid) || pid != p.Value)} of {processes.Count} service replicas
             """;
         output.WriteLine(report);
@@ -192,6 +227,21 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         Assert.Equal(processes, processesAfter);
         Assert.True(leftBehind.Count == 0, "refused but written: " + string.Join(", ", leftBehind));
         return drill;
+    }
+
+    /// <summary>Runs the outage interrupted end failed, saying the database went away, soon after it is back.</summary>
+    private static async Task AssertInterruptedRunsFailedAsync(NpgsqlConnection database, IReadOnlyCollection<Guid> runs)
+    {
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        var ended = await Eventually.MatchAsync(
+            _ => database.QueryAsync("SELECT status || ': ' || coalesce(last_error, '') FROM runs WHERE id = ANY($1)", r => r.GetString(0), (object)runs.ToArray()),
+            rows => rows.Count == runs.Count && rows.All(row => !row.StartsWith("running", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), $"the {runs.Count} interrupted runs ending");
+        Assert.All(ended, row => Assert.Equal($"failed: {InterruptedRuns.Error}", row));
     }
 
     private static async Task<object?> ExecuteSqlAsync(string connectionString, string sql)

@@ -29,31 +29,42 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
         await using var load = DrillLoad.Start(api, "assistant");
 
         var watch = Stopwatch.StartNew();
+        var steps = new List<string>();
         await Task.Delay(TimeSpan.FromSeconds(3));
         var replicaIds = await fixture.ReplicaIdsAsync(ResourceNames.Agent);
         foreach (var replica in replicaIds)
         {
-            output.WriteLine($"{watch.Elapsed.TotalSeconds:F1} s: restarting {replica}");
+            Step($"stopping {replica}");
             await fixture.StopReplicaAsync(replica).WaitAsync(Bound);
+            Step($"{replica} stopped, starting it");
             await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StartCommand).WaitAsync(Bound);
             await fixture.WaitReplicasReadyAsync(ResourceNames.Agent, AppHostFixture.StartTimeout);
+            Step($"{replica} ready");
             // Let the edge's health check see the restarted replica before the next one goes.
             await Task.Delay(TimeSpan.FromSeconds(6));
         }
 
         await load.StopAsync();
         var exchanges = load.All;
+
         var failed = exchanges.Where(e => e.Outcome != DrillLoad.Outcome.Served).ToList();
         var report = $"zero-downtime drill: {DrillLoad.Summary(exchanges)} in {watch.Elapsed.TotalSeconds:F0} s "
             + $"while {replicaIds.Count} agent replicas restarted one at a time; {failed.Count} not served";
         output.WriteLine(report);
-        await DrillReport.WriteAsync("zero-downtime-drill.txt", report + "\n" + string.Join('\n', _edge.Errors), failed);
+        await DrillReport.WriteAsync("zero-downtime-drill.txt", report + "\n" + string.Join('\n', steps) + "\n" + _edge.ErrorsByKind(int.MaxValue), failed);
 
-        // The goal is none; on this shared 2-core machine a readiness probe that misses Caddy's 3 s timeout while the
-        // other replica restarts can leave no upstream for a moment (rarely: 0 in most runs, 1 in 6 389 once). More than
-        // one in a thousand fails the drill.
+        // The goal is none, and least-connections balancing met it in every run since (under CPU stress too). What could
+        // still cost a request on this shared 2-core machine is the one serving replica missing Caddy's 3 s health
+        // timeout while the other restarts; the Debian Caddy (2.6) then refuses a POST at once. More than one in a
+        // thousand fails the drill; the report names each request not served and what Caddy logged about it.
         Assert.True(exchanges.Count(e => !e.Read) > 50, report);
-        Assert.True(failed.Count * 1000 <= exchanges.Count, report + "\n" + string.Join('\n', failed.Take(20)) + "\n" + string.Join('\n', _edge.Errors.Take(20)));
+        Assert.True(failed.Count * 1000 <= exchanges.Count, report + "\n" + string.Join('\n', steps) + "\n" + string.Join('\n', failed.Take(20)) + "\n" + _edge.ErrorsByKind(30));
+
+        void Step(string what)
+        {
+            steps.Add($"{DateTime.UtcNow:HH:mm:ss.fff} ({watch.Elapsed.TotalSeconds:F1} s) {what}");
+            output.WriteLine(steps[^1]);
+        }
     }
 
     public async Task DisposeAsync() => await _edge.DisposeAsync();

@@ -67,8 +67,13 @@ public sealed class RateLimitTests(AppHostFixture fixture)
             await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StartCommand);
         }
 
+        // Every replica back on Redis (not just the one the shared address picks), so the next test starts from a healthy application.
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Redis).WaitAsync(TimeSpan.FromSeconds(30));
-        await Eventually.MatchAsync(ct => ProbeResult.GetAsync(fixture.CreateClient(AgentC2.ResourceNames.Agent), "/api/health", ct),
-            probe => probe.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "agent health recovering");
+        foreach (var replica in replicas)
+        {
+            using var probe = new HttpClient { BaseAddress = replica, Timeout = TimeSpan.FromSeconds(10) };
+            await Eventually.MatchAsync(ct => ProbeResult.GetAsync(probe, "/api/health", ct),
+                result => result.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), $"agent {replica} health recovering");
+        }
     }
 }

@@ -8,7 +8,11 @@ namespace AgentC2.AppHost.Deployment.Caddy;
 internal static class CaddyfileWriter
 {
     public const string Path = "deploy/caddy/Caddyfile.production";
-    public const string Image = "caddy:2-alpine";
+    /// <summary>
+    /// Pinned like every other image. At least 2.8: from that release Caddy retries a request for which no upstream is
+    /// available at that instant within <c>lb_try_duration</c> whatever its method (2.6 and 2.7 refused a POST at once).
+    /// </summary>
+    public const string Image = "docker.io/library/caddy:2.10.2-alpine";
 
     /// <summary>
     /// How often Caddy asks each upstream's readiness: well inside the services' shutdown drain (5 s), so a stopping
@@ -81,7 +85,10 @@ internal static class CaddyfileWriter
             }
 
             text.Append("\t\treverse_proxy ").AppendJoin(' ', route.Upstreams).Append(" {\n");
-            text.Append("\t\t\tlb_policy round_robin\n");
+            // Unlike round robin, whose concurrent selections can each land on the one replica that is down, least_conn
+            // never reports "no upstreams" while one is available.
+            text.Append("\t\t\t# The replica with the fewest requests in flight: sync runs and event streams last seconds to minutes.\n");
+            text.Append("\t\t\tlb_policy least_conn\n");
             text.Append("\t\t\tlb_try_duration ").Append(Duration(route.TryDuration)).Append('\n');
             text.Append("\t\t\tlb_try_interval 250ms\n");
             text.Append("\t\t\thealth_uri ").Append(route.HealthPath).Append('\n');
