@@ -119,10 +119,13 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The base address of each running replica of a service (not the shared proxy); fails after a minute without all of them.</summary>
     public async Task<IReadOnlyList<Uri>> ReplicaAddressesAsync(string service) =>
         [.. (await WatchReplicasAsync([service], TimeSpan.FromSeconds(60), $"not every replica of {service} runs", resourceEvent =>
-            resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running
-            && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
-                ? new Uri(urls.Split(';')[0])
-                : null)).Values];
+            resourceEvent.Snapshot.State?.Text == KnownResourceStates.Running ? AddressOf(resourceEvent) : null)).Values];
+
+    /// <summary>The first address a replica was told to listen on, if its snapshot has it yet.</summary>
+    private static Uri? AddressOf(ResourceEvent resourceEvent) =>
+        resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls
+            ? new Uri(urls.Split(';')[0])
+            : null;
 
     /// <summary>
     /// Stops one replica and waits until its port is free: the orchestrator reports the replica stopped when its
@@ -135,10 +138,9 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             await foreach (var resourceEvent in App.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(timeout.Token))
             {
-                if (resourceEvent.ResourceId == resourceId
-                    && resourceEvent.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls)
+                if (resourceEvent.ResourceId == resourceId && AddressOf(resourceEvent) is { } listening)
                 {
-                    address = new Uri(urls.Split(';')[0]);
+                    address = listening;
                     break;
                 }
             }

@@ -162,11 +162,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(Bound);
         foreach (var service in AppHostFixture.ServiceNames)
         {
-            foreach (var replica in await fixture.ReplicaAddressesAsync(service))
-            {
-                using var client = new HttpClient { BaseAddress = replica, Timeout = TimeSpan.FromSeconds(10) };
-                await Eventually.MatchAsync(ct => ProbeResult.GetAsync(client, ServicePaths.Health, ct), probe => probe.Status == HttpStatusCode.OK, Bound, $"{service} {replica} healthy again");
-            }
+            await fixture.WaitReplicasReadyAsync(service, Bound, ServicePaths.Health);
         }
 
         var healthy = DateTime.UtcNow;

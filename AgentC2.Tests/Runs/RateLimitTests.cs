@@ -69,11 +69,6 @@ public sealed class RateLimitTests(AppHostFixture fixture)
 
         // Every replica back on Redis (not just the one the shared address picks), so the next test starts from a healthy application.
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Redis).WaitAsync(TimeSpan.FromSeconds(30));
-        foreach (var replica in replicas)
-        {
-            using var probe = new HttpClient { BaseAddress = replica, Timeout = TimeSpan.FromSeconds(10) };
-            await Eventually.MatchAsync(ct => ProbeResult.GetAsync(probe, "/api/health", ct),
-                result => result.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), $"agent {replica} health recovering");
-        }
+        await fixture.WaitReplicasReadyAsync(AgentC2.ResourceNames.Agent, TimeSpan.FromSeconds(30), ServicePaths.Health);
     }
 }
