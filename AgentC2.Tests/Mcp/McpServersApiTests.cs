@@ -26,15 +26,20 @@ public sealed class McpServersApiTests(AppHostFixture fixture)
         Assert.Equal("echo: step 1 of 2", step.GetProperty("messages")[1].GetProperty("toolResults")[0].GetProperty("result").GetString());
         Assert.Contains("echo: step 1 of 2", run.GetProperty("output").GetString(), StringComparison.Ordinal);
 
-        // The pool that served it, as operators see it (on whichever replica answers).
-        using var operatorClient = fixture.CreateApiClient(fixture.OperatorApiKey);
-        var pool = await Eventually.MatchAsync(
-            ct => operatorClient.GetFromJsonAsync<JsonElement>("/api/operator/mcp-pool", ct),
-            p => p.GetProperty("pool").GetProperty("clients").GetInt32() > 0, TimeSpan.FromSeconds(10), "a replica holding an MCP client");
-        Assert.Equal(20, pool.GetProperty("pool").GetProperty("maxClients").GetInt32());
-        Assert.Contains(pool.GetProperty("pool").GetProperty("entries").EnumerateArray(), e => e.GetProperty("server").GetString() == "samples");
+        // The pool that served it, as operators see it: each replica shows its own pool, so every replica is asked
+        // directly (the shared proxy keeps a connection on one replica, which need not be the one that ran the agent).
+        var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent);
+        var pools = await Task.WhenAll(replicas.Select(async replica =>
+        {
+            using var operatorClient = new HttpClient { BaseAddress = replica };
+            operatorClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.OperatorApiKey);
+            return (await operatorClient.GetFromJsonAsync<JsonElement>("/api/operator/mcp-pool")).GetProperty("pool");
+        }));
+        Assert.All(pools, pool => Assert.Equal(20, pool.GetProperty("maxClients").GetInt32()));
+        Assert.Contains(pools, pool => pool.GetProperty("clients").GetInt32() > 0
+            && pool.GetProperty("entries").EnumerateArray().Any(e => e.GetProperty("server").GetString() == "samples" && e.GetProperty("state").GetString() == "ready"));
 
-        var scrapes = await Task.WhenAll((await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent)).Select(Metrics.ScrapeAsync));
+        var scrapes = await Task.WhenAll(replicas.Select(Metrics.ScrapeAsync));
         foreach (var name in new[] { "agentc2_active_mcp_clients", "agentc2_mcp_clients", "agentc2_mcp_pool_hits_total", "agentc2_mcp_pool_misses_total",
                      "agentc2_mcp_pool_evictions_total", "agentc2_mcp_pool_acquire_timeouts_total" })
         {
