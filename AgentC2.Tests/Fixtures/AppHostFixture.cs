@@ -99,15 +99,17 @@ public sealed class AppHostFixture : IAsyncLifetime
 
         // A service with replicas reports healthy once one of them is ready: wait for every one to be fully healthy (Redis
         // connected too), so that no test starts on half an application.
-        await Task.WhenAll(ServiceNames.Select(service => WaitReplicasReadyAsync(service, StartTimeout, ServicePaths.Health)));
+        await WaitEveryReplicaHealthyAsync(StartTimeout);
     }
 
     public HttpClient CreateClient(string service) => App.CreateHttpClient(service, "http");
 
     /// <summary>A client of the agent API that presents <paramref name="apiKey"/>.</summary>
-    public HttpClient CreateApiClient(string apiKey)
+    public HttpClient CreateApiClient(string apiKey) => WithApiKey(CreateClient(AgentC2.ResourceNames.Agent), apiKey);
+
+    /// <summary>Makes <paramref name="client"/> (of one replica, of the edge, or of the shared proxy) present <paramref name="apiKey"/>.</summary>
+    public static HttpClient WithApiKey(HttpClient client, string apiKey)
     {
-        var client = CreateClient(AgentC2.ResourceNames.Agent);
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
         return client;
     }
@@ -181,6 +183,10 @@ public sealed class AppHostFixture : IAsyncLifetime
                 status => status == System.Net.HttpStatusCode.OK, timeout, $"{service} replica {replica} answering {probe}");
         }
     }
+
+    /// <summary>Waits until every replica of every service answers its full health report (every dependency connected) with 200.</summary>
+    public Task WaitEveryReplicaHealthyAsync(TimeSpan timeout) =>
+        Task.WhenAll(ServiceNames.Select(service => WaitReplicasReadyAsync(service, timeout, ServicePaths.Health)));
 
     /// <summary>The orchestrator's ids of a service's replicas.</summary>
     public async Task<IReadOnlyList<string>> ReplicaIdsAsync(string service) =>

@@ -12,6 +12,13 @@ internal static class Database
         return connection;
     }
 
+    /// <summary>Runs <paramref name="sql"/>; returns the first column of its first row, if any.</summary>
+    public static async Task<object?> ExecuteAsync(this NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
     public static async Task<List<T>> QueryAsync<T>(this NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> read, params object[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);

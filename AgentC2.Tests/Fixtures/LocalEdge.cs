@@ -93,12 +93,8 @@ internal sealed class LocalEdge : IAsyncDisposable
     }
 
     /// <summary>A client of the API through the edge that presents <paramref name="apiKey"/>.</summary>
-    public HttpClient CreateApiClient(string apiKey)
-    {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
-        return client;
-    }
+    public HttpClient CreateApiClient(string apiKey) =>
+        AppHostFixture.WithApiKey(new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) }, apiKey);
 
     public async ValueTask DisposeAsync()
     {

@@ -18,34 +18,28 @@ public sealed class MigrationRetryTests(AppHostFixture fixture)
         var suffix = Guid.NewGuid().ToString("N")[..8];
         await using var first = await fixture.OpenDatabaseAsync();
         await using var second = await fixture.OpenDatabaseAsync();
-        await Execute(first, $"CREATE TABLE deadlock_a_{suffix} (id int); CREATE TABLE deadlock_b_{suffix} (id int)");
+        await first.ExecuteAsync($"CREATE TABLE deadlock_a_{suffix} (id int); CREATE TABLE deadlock_b_{suffix} (id int)");
         try
         {
             // Two transactions taking the same two locks in opposite orders: PostgreSQL ends one of them.
-            await Execute(first, $"BEGIN; LOCK TABLE deadlock_a_{suffix}");
-            await Execute(second, $"BEGIN; LOCK TABLE deadlock_b_{suffix}");
+            await first.ExecuteAsync($"BEGIN; LOCK TABLE deadlock_a_{suffix}");
+            await second.ExecuteAsync($"BEGIN; LOCK TABLE deadlock_b_{suffix}");
             var crossed = Task.WhenAll(
-                Execute(first, $"LOCK TABLE deadlock_b_{suffix}"),
-                Execute(second, $"LOCK TABLE deadlock_a_{suffix}"));
+                first.ExecuteAsync($"LOCK TABLE deadlock_b_{suffix}"),
+                second.ExecuteAsync($"LOCK TABLE deadlock_a_{suffix}"));
             var deadlock = await Assert.ThrowsAsync<PostgresException>(() => crossed.WaitAsync(TimeSpan.FromSeconds(30)));
             Assert.Equal(PostgresErrorCodes.DeadlockDetected, deadlock.SqlState);
             Assert.True(DatabaseInitializer.IsTransient(deadlock));
 
-            await Execute(first, "ROLLBACK");
-            await Execute(second, "ROLLBACK");
-            var broken = await Assert.ThrowsAsync<PostgresException>(() => Execute(first, "CREATE TABLLE nothing (id int)"));
+            await first.ExecuteAsync("ROLLBACK");
+            await second.ExecuteAsync("ROLLBACK");
+            var broken = await Assert.ThrowsAsync<PostgresException>(() => first.ExecuteAsync("CREATE TABLLE nothing (id int)"));
             Assert.False(DatabaseInitializer.IsTransient(broken));
         }
         finally
         {
             await using var cleanup = await fixture.OpenDatabaseAsync();
-            await Execute(cleanup, $"DROP TABLE IF EXISTS deadlock_a_{suffix}, deadlock_b_{suffix}");
+            await cleanup.ExecuteAsync($"DROP TABLE IF EXISTS deadlock_a_{suffix}, deadlock_b_{suffix}");
         }
-    }
-
-    private static async Task Execute(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -31,8 +31,7 @@ public sealed class McpServersApiTests(AppHostFixture fixture)
         var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent);
         var pools = await Task.WhenAll(replicas.Select(async replica =>
         {
-            using var operatorClient = new HttpClient { BaseAddress = replica };
-            operatorClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.OperatorApiKey);
+            using var operatorClient = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = replica }, fixture.OperatorApiKey);
             return (await operatorClient.GetFromJsonAsync<JsonElement>("/api/operator/mcp-pool")).GetProperty("pool");
         }));
         Assert.All(pools, pool => Assert.Equal(20, pool.GetProperty("maxClients").GetInt32()));

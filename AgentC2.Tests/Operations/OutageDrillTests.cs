@@ -160,10 +160,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         var up = DateTime.UtcNow;
         clock.Restart();
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(Bound);
-        foreach (var service in AppHostFixture.ServiceNames)
-        {
-            await fixture.WaitReplicasReadyAsync(service, Bound, ServicePaths.Health);
-        }
+        await fixture.WaitEveryReplicaHealthyAsync(Bound);
 
         var healthy = DateTime.UtcNow;
         var toHealthy = clock.Elapsed;
@@ -245,8 +242,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         // No pooling: a pooled connection would not survive the server's restart.
         await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
+        return await connection.ExecuteAsync(sql);
     }
 
     public async Task DisposeAsync()

@@ -56,8 +56,7 @@ public sealed class AgentMetricsTests(AppHostFixture fixture)
     {
         var organization = await fixture.CreateOrganizationAsync();
         var replica = (await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10)))[0];
-        using var client = new HttpClient { BaseAddress = replica };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", organization.ApiKey);
+        using var client = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = replica }, organization.ApiKey);
         await client.CreateAgentAsync("long-context");
         var misses = await Metrics.SumAsync([replica], "agentc2_compression_cache_misses_total");
         var hits = await Metrics.SumAsync([replica], "agentc2_compression_cache_hits_total");

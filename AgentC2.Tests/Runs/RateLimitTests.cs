@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using AgentC2.Tests.Fixtures;
 
 namespace AgentC2.Tests.Runs;
@@ -20,8 +19,8 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3 * AppHostFixture.RateLimitedPermits; i++)
         {
-            using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = replicas[i % 2] };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", organization.ApiKey);
+            using var client = AppHostFixture.WithApiKey(
+                new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = replicas[i % 2] }, organization.ApiKey);
             using var response = await client.GetAsync("/api/agents");
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
