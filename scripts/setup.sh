@@ -4,7 +4,7 @@
 # what the tests use: Chromium for the console's browser tests, Prometheus (which scrapes the running
 # services in a test; promtool and amtool check the alerting), and the real tools that check the
 # deployment artifacts (caddy, docker-compose, yamllint from apt; the Node.js validators in
-# tools/validators from npm). Safe to run again: it
+# tools/validators from npm), and the reference MCP servers in tools/mcp-servers (npm). Safe to run again: it
 # installs only what is missing and is silent when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,10 +59,12 @@ if $test_tools; then
   for tool in caddy docker-compose yamllint npm chromium promtool amtool prometheus; do
     command -v "$tool" >/dev/null 2>&1 || { echo "setup: $tool is still missing" >&2; exit 1; }
   done
-  # The validators at the versions pinned in package-lock.json; again only when the lock changed.
-  validators=tools/validators
-  if ! cmp -s "$validators/package-lock.json" "$validators/node_modules/.installed-lock.json" 2>/dev/null; then
-    echo "setup: installing the artifact validators (npm ci in $validators)" >&2
-    (cd "$validators" && npm ci --no-audit --no-fund --loglevel=error >&2 && cp package-lock.json node_modules/.installed-lock.json)
-  fi
+  # The artifact validators, and the MCP servers nobody here wrote that the tests drive (the reference servers), at the
+  # versions pinned in their package-lock.json; again only when a lock changed.
+  for folder in tools/validators tools/mcp-servers; do
+    if ! cmp -s "$folder/package-lock.json" "$folder/node_modules/.installed-lock.json" 2>/dev/null; then
+      echo "setup: installing $(basename "$folder") (npm ci in $folder)" >&2
+      (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >&2 && cp package-lock.json node_modules/.installed-lock.json)
+    fi
+  done
 fi

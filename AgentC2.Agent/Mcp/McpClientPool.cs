@@ -3,26 +3,24 @@ using Microsoft.Extensions.Options;
 namespace AgentC2.Agent.Mcp;
 
 /// <summary>
-/// MCP clients keyed by (organization, server), bounded per instance and per organization. Every use holds a lease, so
-/// a client in use is never evicted or disposed under its caller. Concurrent first uses of a key start one server
-/// (single flight). At capacity the least recently used idle client is evicted to make room; when every client is
-/// leased, callers wait up to <see cref="McpPoolOptions.AcquireTimeout"/> and then fail (503 <c>mcp-pool-exhausted</c>).
-/// A session that ends (the server died) is removed and replaced on next use; a server that fails to start is not tried
-/// again for a doubling back-off, without affecting other keys. <see cref="Sweep"/> disposes clients idle longer than
-/// <see cref="McpPoolOptions.IdleTimeout"/>. Time comes from <see cref="TimeProvider"/>.
+/// MCP clients keyed by (organization, server, registration), bounded per instance and per organization. Every use
+/// holds a lease, so a client in use is never evicted or disposed under its caller. Concurrent first uses of a key
+/// start one server (single flight). At capacity the least recently used idle client is evicted to make room; when
+/// every client is leased, callers wait up to <see cref="McpPoolOptions.AcquireTimeout"/> and then fail (503
+/// <c>mcp-pool-exhausted</c>). A session that ends (the server died) or that a caller found dead or expired is removed
+/// and replaced on next use; a server that fails to start waits out a <see cref="StartBackoff"/>, without affecting
+/// other keys. <see cref="SweepAsync"/> disposes clients idle longer than <see cref="McpPoolOptions.IdleTimeout"/>.
 /// </summary>
 internal sealed partial class McpClientPool : IAsyncDisposable
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
-
     private readonly IMcpConnector _connector;
     private readonly McpPoolOptions _options;
     private readonly McpPoolMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<McpClientPool> _logger;
+    private readonly StartBackoff _backoff;
     private readonly Lock _gate = new();
-    private readonly Dictionary<McpServerKey, Entry> _entries = [];
-    private readonly Dictionary<McpServerKey, (int Failures, long RetryAt)> _failures = [];
+    private readonly Dictionary<McpServerKey, McpPoolEntry> _entries = [];
     private TaskCompletionSource _released = NewSignal();
     private bool _disposed;
 
@@ -33,6 +31,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _backoff = new StartBackoff(_options.StartFailureBackoff, time);
         _metrics.Observe(this);
     }
 
@@ -42,68 +41,20 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         var started = _time.GetTimestamp();
         while (true)
         {
-            Entry? entry = null;
-            Entry? victim = null;
-            TaskCompletionSource? victimGone = null;
+            McpPoolEntry? entry;
+            McpPoolEntry? victim = null;
             Task released;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 released = _released.Task;
-                if (_entries.TryGetValue(key, out var existing))
-                {
-                    existing.Leases++;
-                    existing.LastUsed = _time.GetTimestamp();
-                    entry = existing;
-                    _metrics.Hit();
-                }
-                else
-                {
-                    if (_failures.TryGetValue(key, out var failure) && _time.GetTimestamp() < failure.RetryAt)
-                    {
-                        var wait = _time.GetElapsedTime(_time.GetTimestamp(), failure.RetryAt);
-                        throw new McpServerUnavailableException($"The MCP server '{key.Server}' failed to start {failure.Failures} time(s); retrying after a back-off.", wait);
-                    }
-
-                    if (HasRoom(key, out victim))
-                    {
-                        entry = new Entry(key, _time.GetTimestamp());
-                        if (victim is not null)
-                        {
-                            // The new server starts once the evicted one's process has ended: never more processes than clients allowed.
-                            Remove(victim);
-                            victimGone = NewSignal();
-                            var gone = victimGone.Task;
-                            var starting = entry;
-                            entry.Session = Task.Run(async () =>
-                            {
-                                await gone;
-                                return await StartAsync(starting);
-                            });
-                        }
-                        else
-                        {
-                            var starting = entry;
-                            entry.Session = Task.Run(() => StartAsync(starting));
-                        }
-
-                        _entries[key] = entry;
-                        _metrics.Miss();
-                    }
-                }
+                entry = Existing(key) ?? Start(key, out victim);
             }
 
             if (victim is not null)
             {
                 _metrics.Evicted("lru");
-                try
-                {
-                    await DisposeWhenIdleAsync(victim);
-                }
-                finally
-                {
-                    victimGone!.TrySetResult();
-                }
+                await DisposeWhenIdleAsync(victim);
             }
 
             if (entry is not null)
@@ -124,10 +75,51 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Disposes clients idle longer than the idle timeout; returns how many.</summary>
-    public async Task<int> Sweep()
+    /// <summary>The caller found the lease's session unusable (<c>dead</c>: server gone; <c>expired</c>: session unknown to the server): out of the pool, the next acquire starts a new one.</summary>
+    public Task DiscardAsync(McpLease lease, string reason)
     {
-        List<Entry> idle;
+        lock (_gate)
+        {
+            if (lease.Entry.Removed)
+            {
+                return Task.CompletedTask;
+            }
+
+            Remove(lease.Entry);
+        }
+
+        _metrics.Evicted(reason);
+        LogDiscarded(_logger, lease.Entry.Key.ToString(), reason);
+        return DisposeWhenIdleAsync(lease.Entry);
+    }
+
+    /// <summary>
+    /// Closes every client <paramref name="match"/> selects by key and catalog entry (a registration removed or replaced, a
+    /// catalog entry changed): out of the pool before this returns, so no later acquire gets one of them; the returned task
+    /// completes when their servers are disposed (a client in use goes when its current call ends).
+    /// </summary>
+    public Task CloseAsync(Func<McpServerKey, string?, bool> match, string reason)
+    {
+        List<McpPoolEntry> closing;
+        lock (_gate)
+        {
+            closing = [.. _entries.Values.Where(e => match(e.Key, e.Session.IsCompletedSuccessfully ? e.Session.Result.Catalog : null))];
+            closing.ForEach(Remove);
+            _backoff.ForgetWhere(key => match(key, null));
+        }
+
+        foreach (var entry in closing)
+        {
+            _metrics.Evicted(reason);
+        }
+
+        return Task.WhenAll(closing.Select(DisposeWhenIdleAsync));
+    }
+
+    /// <summary>Disposes clients idle longer than the idle timeout; returns how many.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        List<McpPoolEntry> idle;
         lock (_gate)
         {
             idle = [.. _entries.Values.Where(e => e.Leases == 0 && e.Session.IsCompletedSuccessfully && _time.GetElapsedTime(e.LastUsed) > _options.IdleTimeout)];
@@ -136,6 +128,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
 
         foreach (var entry in idle)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             _metrics.Evicted("idle");
             await DisposeWhenIdleAsync(entry);
         }
@@ -156,29 +149,9 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets a server that was removed from its organization (its client goes once idle).</summary>
-    public async Task ForgetAsync(McpServerKey key)
-    {
-        Entry? entry;
-        lock (_gate)
-        {
-            _failures.Remove(key);
-            if (_entries.TryGetValue(key, out entry))
-            {
-                Remove(entry);
-            }
-        }
-
-        if (entry is not null)
-        {
-            _metrics.Evicted("removed");
-            await DisposeWhenIdleAsync(entry);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        List<Entry> all;
+        List<McpPoolEntry> all;
         lock (_gate)
         {
             _disposed = true;
@@ -187,10 +160,10 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             _released.TrySetResult();
         }
 
-        await Task.WhenAll(all.Select(e => DisposeSessionAsync(e)));
+        await Task.WhenAll(all.Select(DisposeSessionAsync));
     }
 
-    internal void Release(Entry entry)
+    internal void Release(McpPoolEntry entry)
     {
         bool disposeNow;
         lock (_gate)
@@ -207,8 +180,58 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         }
     }
 
+    // Caller holds the gate. The key's client, leased to the caller, or null.
+    private McpPoolEntry? Existing(McpServerKey key)
+    {
+        if (!_entries.TryGetValue(key, out var existing))
+        {
+            return null;
+        }
+
+        existing.Leases++;
+        existing.LastUsed = _time.GetTimestamp();
+        _metrics.Hit();
+        return existing;
+    }
+
+    // Caller holds the gate. A new entry whose server is starting, leased to the caller; null when there is no room.
+    private McpPoolEntry? Start(McpServerKey key, out McpPoolEntry? victim)
+    {
+        if (_backoff.IsWaiting(key, out var failures, out var remaining))
+        {
+            throw new McpServerUnavailableException($"The MCP server '{key.Server}' failed to start {failures} time(s); retrying after a back-off.", remaining);
+        }
+
+        if (!HasRoom(key, out victim))
+        {
+            return null;
+        }
+
+        var entry = new McpPoolEntry(key, _time.GetTimestamp());
+        // With a victim, the new server starts once the evicted one's process has ended: never more processes than clients allowed.
+        Task? victimGone = null;
+        if (victim is not null)
+        {
+            Remove(victim);
+            victimGone = victim.Disposed.Task;
+        }
+
+        entry.Session = Task.Run(async () =>
+        {
+            if (victimGone is not null)
+            {
+                await victimGone;
+            }
+
+            return await StartServerAsync(entry);
+        });
+        _entries[key] = entry;
+        _metrics.Miss();
+        return entry;
+    }
+
     // Room for a new key: below both caps, or an idle client to evict (the organization's own when at its cap).
-    private bool HasRoom(McpServerKey key, out Entry? victim)
+    private bool HasRoom(McpServerKey key, out McpPoolEntry? victim)
     {
         victim = null;
         var ofOrganization = _entries.Values.Where(e => e.Key.OrganizationId == key.OrganizationId).ToList();
@@ -227,10 +250,10 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         return true;
     }
 
-    private static Entry? LeastRecentlyUsedIdle(IEnumerable<Entry> entries) =>
-        entries.Where(e => e.Leases == 0 && e.Session.IsCompleted).OrderBy(e => e.LastUsed).FirstOrDefault();
+    private static McpPoolEntry? LeastRecentlyUsedIdle(IEnumerable<McpPoolEntry> entries) =>
+        entries.Where(e => e.IsIdle).OrderBy(e => e.LastUsed).FirstOrDefault();
 
-    private async Task<McpLease> LeaseAsync(Entry entry, CancellationToken cancellationToken)
+    private async Task<McpLease> LeaseAsync(McpPoolEntry entry, CancellationToken cancellationToken)
     {
         try
         {
@@ -245,7 +268,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     }
 
     // Starts the server (not tied to the first caller's cancellation: others may be waiting on it).
-    private async Task<IMcpSession> StartAsync(Entry entry)
+    private async Task<IMcpSession> StartServerAsync(McpPoolEntry entry)
     {
         var started = _time.GetTimestamp();
         try
@@ -255,7 +278,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             _metrics.ServerStarted(_time.GetElapsedTime(started));
             lock (_gate)
             {
-                _failures.Remove(entry.Key);
+                _backoff.Forget(entry.Key);
             }
 
             _ = session.Completion.ContinueWith(_ => SessionEnded(entry), TaskScheduler.Default);
@@ -266,19 +289,18 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             TimeSpan backoff;
             lock (_gate)
             {
-                var failures = _failures.TryGetValue(entry.Key, out var previous) ? previous.Failures + 1 : 1;
-                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, _options.StartFailureBackoff.Ticks * (1L << Math.Min(failures - 1, 20))));
-                _failures[entry.Key] = (failures, _time.GetTimestamp() + (long)(backoff.TotalSeconds * _time.TimestampFrequency));
+                backoff = _backoff.Failed(entry.Key);
                 Remove(entry);
             }
 
             LogStartFailed(_logger, entry.Key.ToString(), backoff.TotalSeconds, exception);
-            throw new McpServerUnavailableException($"The MCP server '{entry.Key.Server}' could not be started ({exception.GetType().Name}).", backoff, exception);
+            var reason = exception is McpCatalogException ? exception.Message : exception.GetType().Name;
+            throw new McpServerUnavailableException($"The MCP server '{entry.Key.Server}' could not be started: {reason}", backoff, exception);
         }
     }
 
-    // The server went away (exited, transport closed): forget it; the next use starts a new one.
-    private void SessionEnded(Entry entry)
+    // The server went away (exited, transport closed, session expired): forget it; the next use starts a new one.
+    private void SessionEnded(McpPoolEntry entry)
     {
         bool removed;
         lock (_gate)
@@ -299,7 +321,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     }
 
     // Caller holds the gate.
-    private void Remove(Entry entry)
+    private void Remove(McpPoolEntry entry)
     {
         entry.Removed = true;
         if (_entries.TryGetValue(entry.Key, out var current) && ReferenceEquals(current, entry))
@@ -310,7 +332,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         Signal();
     }
 
-    private Task DisposeWhenIdleAsync(Entry entry)
+    private Task DisposeWhenIdleAsync(McpPoolEntry entry)
     {
         lock (_gate)
         {
@@ -323,25 +345,28 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         return DisposeSessionAsync(entry);
     }
 
-    private async Task DisposeSessionAsync(Entry entry)
+    private async Task DisposeSessionAsync(McpPoolEntry entry)
     {
         if (Interlocked.Exchange(ref entry.DisposeStarted, 1) == 1)
         {
             return;
         }
 
-        if (!entry.Session.IsCompletedSuccessfully && !await entry.Session.ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default))
-        {
-            return; // never started: nothing to dispose
-        }
-
         try
         {
-            await (await entry.Session).DisposeAsync();
+            // A session that never started has nothing to dispose.
+            if (await entry.Session.ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+            {
+                await (await entry.Session).DisposeAsync();
+            }
         }
         catch (Exception exception)
         {
             LogDisposeFailed(_logger, entry.Key.ToString(), exception.Message);
+        }
+        finally
+        {
+            entry.Disposed.TrySetResult();
         }
     }
 
@@ -373,43 +398,9 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "MCP server {Key} went away; it is started again on next use")]
     private static partial void LogSessionEnded(ILogger logger, string key);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MCP client for {Key} discarded ({Reason}); the next use starts a new session")]
+    private static partial void LogDiscarded(ILogger logger, string key, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Disposing the MCP client for {Key} failed: {Reason}")]
     private static partial void LogDisposeFailed(ILogger logger, string key, string reason);
-
-    internal sealed class Entry(McpServerKey key, long created)
-    {
-        public McpServerKey Key { get; } = key;
-
-        public long Created { get; } = created;
-
-        public Task<IMcpSession> Session { get; set; } = null!;
-
-        public int Leases { get; set; } = 1;
-
-        public long LastUsed { get; set; } = created;
-
-        public bool Removed { get; set; }
-
-        public int DisposeStarted;
-    }
 }
-
-/// <summary>A client on loan from the pool: use <see cref="Session"/>, then dispose the lease.</summary>
-internal sealed class McpLease(McpClientPool pool, McpClientPool.Entry entry, IMcpSession session) : IDisposable
-{
-    private int _released;
-
-    public IMcpSession Session { get; } = session;
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            pool.Release(entry);
-        }
-    }
-}
-
-public sealed record McpClientState(Guid OrganizationId, string Server, int Leases, string State, double IdleSeconds, double AgeSeconds);
-
-public sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, IReadOnlyList<McpClientState> Entries);

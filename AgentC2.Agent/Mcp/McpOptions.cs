@@ -7,13 +7,28 @@ internal sealed class McpOptions
 {
     public const string Section = "AgentC2:Mcp";
 
-    /// <summary>Stdio servers organizations may enable by name: <c>AgentC2:Mcp:Catalog:{name}:Command</c>, <c>Args</c>, <c>Environment</c>.</summary>
+    /// <summary>
+    /// Stdio servers organizations may enable by name: <c>AgentC2:Mcp:Catalog:{name}:Command</c>, <c>Args</c>,
+    /// <c>Environment</c>, <c>Inherit</c>, <c>Enabled</c>. A catalog server starts from an empty environment (see
+    /// <see cref="McpCatalogEntry"/>): it never sees the agent's configuration, connection strings or keys.
+    /// </summary>
     public Dictionary<string, McpCatalogEntry> Catalog { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>What a tool result may bring into a step (beyond that, content is cut and the step says so).</summary>
+    [Required]
+    public McpResultLimits Results { get; set; } = new();
 
     [Required]
     public McpPoolOptions Pool { get; set; } = new();
 }
 
+/// <summary>
+/// A stdio MCP server of the operator's catalog. Its process gets only: the base variables <c>PATH</c>, <c>LANG</c>,
+/// <c>LC_ALL</c> and <c>TZ</c> (copied from the agent when set), <c>HOME</c> and <c>TMPDIR</c> pointing at a scratch
+/// folder of its own (removed when the session ends, and the process's working directory, so <c>PWD</c> names it
+/// too), the variables of <see cref="Inherit"/> copied from the agent, and
+/// the literal values of <see cref="Environment"/>. Nothing else of the agent's environment reaches it.
+/// </summary>
 internal sealed class McpCatalogEntry
 {
     [Required]
@@ -21,9 +36,36 @@ internal sealed class McpCatalogEntry
 
     public List<string> Args { get; set; } = [];
 
+    /// <summary>Variables set for the server, with their values (they are also redacted from what its tools return).</summary>
     public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Names of the agent's own variables the server needs (e.g. <c>DOTNET_ROOT</c>, <c>HTTPS_PROXY</c>). A name the agent
+    /// does not have, or one whose value is a secret of the agent (a key, a password), fails the server's start with a
+    /// message naming it.
+    /// </summary>
+    public List<string> Inherit { get; set; } = [];
+
+    /// <summary>A disabled entry cannot be registered, and servers registered from it do not start.</summary>
+    public bool Enabled { get; set; } = true;
+
     public string? Description { get; set; }
+}
+
+/// <summary>Bound from <c>AgentC2:Mcp:Results</c>: how much of a tool result a step keeps.</summary>
+internal sealed class McpResultLimits
+{
+    /// <summary>Characters of text a result keeps (the model and the stored step get the same cut text).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxTextCharacters { get; set; } = 64 * 1024;
+
+    /// <summary>Bytes (decoded) of one non-text item (image, audio, embedded resource) a step keeps with its data.</summary>
+    [Range(0, 100_000_000)]
+    public int MaxContentBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Non-text items one result keeps.</summary>
+    [Range(0, 1_000)]
+    public int MaxContentItems { get; set; } = 16;
 }
 
 /// <summary>Bound from <c>AgentC2:Mcp:Pool</c>.</summary>

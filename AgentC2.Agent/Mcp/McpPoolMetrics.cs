@@ -6,17 +6,20 @@ namespace AgentC2.Agent.Mcp;
 /// The MCP pool's instruments (Prometheus names in docs/metrics.md): <c>agentc2_active_mcp_clients</c>,
 /// <c>agentc2_mcp_clients</c> (in use / idle), <c>agentc2_mcp_pool_hits_total</c>, <c>agentc2_mcp_pool_misses_total</c>,
 /// <c>agentc2_mcp_pool_evictions_total</c>, <c>agentc2_mcp_pool_acquire_timeouts_total</c>,
-/// <c>agentc2_mcp_pool_acquire_wait_seconds</c>, <c>agentc2_mcp_server_start_seconds</c>.
+/// <c>agentc2_mcp_pool_acquire_wait_seconds</c>, <c>agentc2_mcp_server_start_seconds</c>, <c>agentc2_mcp_sessions_renewed_total</c>,
+/// <c>agentc2_mcp_redactions_total</c>.
 /// </summary>
 internal sealed class McpPoolMetrics
 {
-    public static readonly string[] EvictionReasons = ["lru", "idle", "dead", "removed"];
+    public static readonly string[] EvictionReasons = ["lru", "idle", "dead", "expired", "removed"];
 
     private readonly Meter _meter;
     private readonly Counter<long> _hits;
     private readonly Counter<long> _misses;
     private readonly Counter<long> _evictions;
     private readonly Counter<long> _timeouts;
+    private readonly Counter<long> _renewals;
+    private readonly Counter<long> _redactions;
     private readonly Histogram<double> _acquireWait;
     private readonly Histogram<double> _serverStart;
 
@@ -25,7 +28,9 @@ internal sealed class McpPoolMetrics
         _meter = meterFactory.Create(AgentMetrics.MeterName);
         _hits = _meter.CreateCounter<long>("agentc2.mcp.pool.hits", description: "Acquires served by a client the pool already held.");
         _misses = _meter.CreateCounter<long>("agentc2.mcp.pool.misses", description: "Acquires that had to start a server.");
-        _evictions = _meter.CreateCounter<long>("agentc2.mcp.pool.evictions", description: "Clients disposed by reason: lru (room for another), idle (sweep), dead (server gone), removed (server deregistered).");
+        _evictions = _meter.CreateCounter<long>("agentc2.mcp.pool.evictions", description: "Clients disposed by reason: lru (room for another), idle (sweep), dead (server gone), expired (session unknown to the server), removed (registration removed or changed).");
+        _renewals = _meter.CreateCounter<long>("agentc2.mcp.sessions.renewed", description: "Tool calls retried on a new session because the server no longer knew the old one.");
+        _redactions = _meter.CreateCounter<long>("agentc2.mcp.redactions", description: "Secrets of the service replaced in tool results and tool errors before they were stored, logged or returned.");
         _timeouts = _meter.CreateCounter<long>("agentc2.mcp.pool.acquire_timeouts", description: "Acquires that gave up because every client was in use.");
         _acquireWait = _meter.CreateHistogram<double>("agentc2.mcp.pool.acquire_wait", unit: "s", description: "Time to obtain a lease (excluding the server's start).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.000_01, 0.000_1, 0.001, 0.01, 0.1, 0.5, 1, 5, 10] });
@@ -35,6 +40,8 @@ internal sealed class McpPoolMetrics
         _hits.Add(0);
         _misses.Add(0);
         _timeouts.Add(0);
+        _renewals.Add(0);
+        _redactions.Add(0);
         foreach (var reason in EvictionReasons)
         {
             _evictions.Add(0, new KeyValuePair<string, object?>("reason", reason));
@@ -66,6 +73,16 @@ internal sealed class McpPoolMetrics
     public void Evicted(string reason) => _evictions.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void AcquireTimedOut() => _timeouts.Add(1);
+
+    public void SessionRenewed() => _renewals.Add(1);
+
+    public void Redacted(int count)
+    {
+        if (count > 0)
+        {
+            _redactions.Add(count);
+        }
+    }
 
     public void AcquireWait(TimeSpan wait) => _acquireWait.Record(wait.TotalSeconds);
 

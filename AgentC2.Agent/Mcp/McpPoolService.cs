@@ -6,7 +6,7 @@ namespace AgentC2.Agent.Mcp;
 internal sealed partial class McpPoolService(McpClientPool pool, IOptions<McpOptions> options, TimeProvider time, ILogger<McpPoolService> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(RepeatAsync(options.Value.Pool.SweepInterval, () => pool.Sweep(), stoppingToken), RepeatAsync(options.Value.Pool.StateLogInterval, LogState, stoppingToken));
+        Task.WhenAll(RepeatAsync(options.Value.Pool.SweepInterval, pool.SweepAsync, stoppingToken), RepeatAsync(options.Value.Pool.StateLogInterval, _ => LogState(), stoppingToken));
 
     private Task<int> LogState()
     {
@@ -16,14 +16,14 @@ internal sealed partial class McpPoolService(McpClientPool pool, IOptions<McpOpt
         return Task.FromResult(state.Clients);
     }
 
-    private async Task RepeatAsync(TimeSpan interval, Func<Task<int>> action, CancellationToken stoppingToken)
+    private async Task RepeatAsync(TimeSpan interval, Func<CancellationToken, Task<int>> action, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await action();
+                await action(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -55,9 +55,9 @@ internal static class McpServersApi
         {
             errors["catalog"] = ["Give either catalog (a server of the operator's catalog) or url (an HTTP MCP server), not both."];
         }
-        else if (request.Catalog is not null && !options.Value.Catalog.ContainsKey(request.Catalog))
+        else if (request.Catalog is not null && options.Value.Catalog.GetValueOrDefault(request.Catalog) is not { Enabled: true })
         {
-            errors["catalog"] = [$"Not in the catalog. Available: {string.Join(", ", options.Value.Catalog.Keys.Order())}."];
+            errors["catalog"] = [$"Not in the catalog. Available: {string.Join(", ", options.Value.Catalog.Where(e => e.Value.Enabled).Select(e => e.Key).Order())}."];
         }
         else if (request.Url is not null)
         {
@@ -88,7 +88,7 @@ internal static class McpServersApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveServer(
-        string name, HttpContext context, McpServerStore store, McpClientPool pool, CancellationToken cancellationToken)
+        string name, HttpContext context, McpServerStore store, McpRegistryChanges changes, CancellationToken cancellationToken)
     {
         var organizationId = context.User.Caller().OrganizationId;
         if (!await store.RemoveAsync(organizationId, name, cancellationToken))
@@ -96,7 +96,8 @@ internal static class McpServersApi
             return Problems.NotFoundResult($"No MCP server '{name}' in this organization.");
         }
 
-        await pool.ForgetAsync(new McpServerKey(organizationId, name));
+        // Before the answer: every instance has closed its clients of the server (or, without Redis, stops at its next step).
+        await changes.AnnounceRemovedAsync(organizationId, name, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -112,7 +113,8 @@ internal static class McpServersApi
         var tools = BuiltInTools.For(agent.Tools).Select(t => new ToolView(t.Name, t.Description, "built-in")).ToList();
         foreach (var server in agent.McpServers)
         {
-            tools.AddRange((await mcpTools.ForAsync(organizationId, [server], cancellationToken)).Select(t => new ToolView(t.Name, t.Description, server)));
+            // A server that cannot be started now is a 503 mcp-server-unavailable problem naming why.
+            tools.AddRange((await mcpTools.ForAsync(organizationId, [server], cancellationToken, throwWhenUnavailable: true)).Select(t => new ToolView(t.Name, t.Description, server)));
         }
 
         return TypedResults.Ok(tools);

@@ -2,8 +2,11 @@ using ModelContextProtocol.Protocol;
 
 namespace AgentC2.Agent.Mcp;
 
-/// <summary>Which MCP server of which organization: the pool's key.</summary>
-public readonly record struct McpServerKey(Guid OrganizationId, string Server)
+/// <summary>
+/// Which MCP server of which organization, and which registration of it (a server removed and registered again under
+/// the same name is another key, so no client of the old registration is ever used for the new one): the pool's key.
+/// </summary>
+public readonly record struct McpServerKey(Guid OrganizationId, string Server, Guid Registration = default)
 {
     public override string ToString() => $"{OrganizationId:N}/{Server}";
 }
@@ -12,6 +15,9 @@ public readonly record struct McpServerKey(Guid OrganizationId, string Server)
 internal interface IMcpSession : IAsyncDisposable
 {
     IReadOnlyList<Tool> Tools { get; }
+
+    /// <summary>The catalog entry a stdio server was started from (null for HTTP servers).</summary>
+    string? Catalog { get; }
 
     Task Completion { get; }
 

@@ -11,7 +11,8 @@ namespace AgentC2.Agent.Models;
 /// <list type="bullet">
 /// <item>A run takes <see cref="OfflineModelOptions.StepsPerRun"/> model calls, or <c>#steps=N</c> from the user's input.</item>
 /// <item>Until the last call it requests a tool: <c>#tool=name</c> from the input, else <c>think</c>, else the first tool offered;
-/// with no tool offered it answers at once.</item>
+/// with no tool offered it answers at once. The call's arguments come from the tool's JSON schema, or from <c>#args={…}</c>
+/// in the input (<see cref="ToolArguments"/>).</item>
 /// <item>The final answer follows <see cref="OfflineModelOptions.Reply"/> and quotes the last tool result; token counts are
 /// <see cref="TokenEstimator"/> estimates at <see cref="OfflineModelOptions.CharactersPerToken"/>.</item>
 /// <item><c>#latency=MS</c> in the input adds that many milliseconds to each call (on top of <see cref="OfflineModelOptions.Latency"/>);
@@ -80,7 +81,7 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
 
         if (call < steps && ChooseTool(chatOptions, Directive(ToolDirective(), input)) is { } tool)
         {
-            var arguments = new Dictionary<string, object?> { [FirstParameter(tool) ?? "input"] = $"step {call} of {steps}" };
+            var arguments = ToolArguments.For(tool.JsonSchema, $"step {call} of {steps}", call, input);
             return new ChatMessage(ChatRole.Assistant, [new FunctionCallContent($"call_{call}", tool.Name, arguments)]);
         }
 
@@ -118,11 +119,6 @@ internal sealed partial class OfflineChatClient(string tier, OfflineModelOptions
             ?? tools.FirstOrDefault(t => t.Name == "think")
             ?? tools.FirstOrDefault();
     }
-
-    private static string? FirstParameter(AIFunctionDeclaration tool) =>
-        tool.JsonSchema.TryGetProperty("properties", out var properties) && properties.ValueKind == System.Text.Json.JsonValueKind.Object
-            ? properties.EnumerateObject().Select(p => p.Name).FirstOrDefault()
-            : null;
 
     private static int CallNumber(IReadOnlyList<ChatMessage> conversation, ChatOptions? chatOptions) =>
         chatOptions?.AdditionalProperties?.TryGetValue(StepProperty, out var step) == true && step is int number

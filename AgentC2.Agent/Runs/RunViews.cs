@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentC2.Agent.Mcp;
 using AgentC2.Agent.Steps;
 using Microsoft.Extensions.AI;
 
@@ -51,7 +52,8 @@ public sealed record MessageView(string Role, string? Text, IReadOnlyList<ToolCa
     public static MessageView Of(ChatMessage message)
     {
         var calls = message.Contents.OfType<FunctionCallContent>().Select(c => new ToolCallView(c.CallId, c.Name, c.Arguments)).ToList();
-        var results = message.Contents.OfType<FunctionResultContent>().Select(r => new ToolResultView(r.CallId, r.Result?.ToString())).ToList();
+        var results = message.Contents.OfType<FunctionResultContent>()
+            .Select(r => new ToolResultView(r.CallId, r.Result?.ToString(), ToolOutput.Read(r.AdditionalProperties?.GetValueOrDefault(ToolOutput.ContentProperty)))).ToList();
         return new MessageView(
             message.Role.Value,
             string.IsNullOrEmpty(message.Text) ? null : message.Text,
@@ -62,7 +64,8 @@ public sealed record MessageView(string Role, string? Text, IReadOnlyList<ToolCa
 
 public sealed record ToolCallView(string Id, string Name, IDictionary<string, object?>? Arguments);
 
-public sealed record ToolResultView(string CallId, string? Result);
+/// <summary>A tool's result: its text, and the non-text items it kept (images, audio, resources, links, structured content), if any.</summary>
+public sealed record ToolResultView(string CallId, string? Result, IReadOnlyList<ToolContent>? Content = null);
 
 public sealed record RunAccepted(Guid RunId, string Status);
 

@@ -95,7 +95,19 @@ internal sealed partial class StepExecutor(
 
         try
         {
-            return new FunctionResultContent(call.CallId, await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), cancellationToken));
+            return await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), cancellationToken) switch
+            {
+                ToolOutput output => new FunctionResultContent(call.CallId, output.IsError ? $"Error from {call.Name}: {output.Text}" : output.Text)
+                {
+                    AdditionalProperties = ToolOutput.Store(output.Content) is { } content ? new() { [ToolOutput.ContentProperty] = content } : null,
+                },
+                var result => new FunctionResultContent(call.CallId, result),
+            };
+        }
+        catch (McpServerUnavailableException exception)
+        {
+            // Our own message (it names the server and why, never a value of the server's).
+            return new FunctionResultContent(call.CallId, $"Error: {exception.Message}");
         }
         catch (Exception exception) when (exception is not (OperationCanceledException or McpPoolExhaustedException))
         {

@@ -35,6 +35,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The lease the workers take on a run in tests, short so that takeovers happen within a test.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
+    /// <summary>A value the catalog gives the reference server: it may see it, no organization may read it back.</summary>
+    public string CatalogServerToken { get; } = "catalog-token-" + Guid.NewGuid().ToString("N");
+
     private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("agentc2-tests-");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -76,8 +79,9 @@ public sealed class AppHostFixture : IAsyncLifetime
             // As in production (and not zero as in Development): readiness answers 503 for 5 s before the agent stops
             // accepting connections, so the zero-downtime drill's edge moves traffic first.
             .WithEnvironment("AgentC2__Health__ShutdownDrainDelay", "00:00:05")
-            // Webhook receivers in tests listen on loopback, which only an operator allow-list permits.
-            .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8");
+            // Webhook receivers and Streamable HTTP MCP servers in tests listen on loopback, which only an operator allow-list permits.
+            .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8")
+            .WithForeignMcpServers(CatalogServerToken);
 
         // Short leases, retries and polls, so that takeovers, retries and webhook redeliveries happen within a test.
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == AgentC2.ResourceNames.Worker))

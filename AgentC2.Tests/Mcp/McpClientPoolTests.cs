@@ -135,7 +135,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         using var busy = await _pool.AcquireAsync(Key(3), CancellationToken.None);
         _time.Advance(TimeSpan.FromMinutes(5));
 
-        Assert.Equal(1, await _pool.Sweep());
+        Assert.Equal(1, await _pool.SweepAsync(CancellationToken.None));
 
         Assert.Equal(["server-2", "server-3"], _pool.State().Entries.Select(e => e.Server).Order());
         Assert.True(_connector.Sessions.Single(s => s.Key == Key(1)).Disposed);
@@ -265,6 +265,8 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         public bool Disposed { get; private set; }
 
         public IReadOnlyList<Tool> Tools { get; } = [];
+
+        public string? Catalog => Key.Server;
 
         public Task Completion => _completion.Task;
 

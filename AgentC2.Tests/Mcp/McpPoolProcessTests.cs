@@ -6,6 +6,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AgentC2.Tests.Fixtures;
 using AgentService::AgentC2.Agent.Mcp;
+using AgentService::AgentC2.Agent.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -44,8 +45,9 @@ public sealed class McpPoolProcessTests(AppHostFixture fixture)
             },
         });
         var connector = new McpConnector(
-            new McpServerStore(dataSource, TimeProvider.System), options,
-            new ServiceDefaultsSecurity.OutboundUrlGuard(Options.Create(new ServiceDefaultsSecurity.OutboundUrlOptions())), NullLoggerFactory.Instance);
+            new McpServerStore(dataSource, TimeProvider.System), new StaticOptionsMonitor<McpOptions>(options.Value),
+            new ServiceDefaultsSecurity.OutboundUrlGuard(Options.Create(new ServiceDefaultsSecurity.OutboundUrlOptions())),
+            new ServiceSecrets([]), NullLoggerFactory.Instance);
         var pool = new McpClientPool(connector, options, new McpPoolMetrics(services.GetRequiredService<IMeterFactory>()), TimeProvider.System, NullLogger<McpClientPool>.Instance);
         var key = new McpServerKey(organization.Id, "samples");
 

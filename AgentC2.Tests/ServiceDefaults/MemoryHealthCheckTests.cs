@@ -1,6 +1,6 @@
 extern alias ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
+using AgentC2.Tests.Fixtures;
 using ServiceDefaults::AgentC2.ServiceDefaults.Health;
 
 namespace AgentC2.Tests.ServiceDefaults;
@@ -17,7 +17,7 @@ public sealed class MemoryHealthCheckTests : IDisposable
     [InlineData(990, HealthStatus.Degraded)]
     public async Task Degraded_above_80_percent_of_the_limit(long residentMebibytes, HealthStatus expected)
     {
-        var check = new MemoryHealthCheck(LimitOf(Limit), new StaticOptions(new HealthOptions()), () => residentMebibytes * 1024 * 1024);
+        var check = new MemoryHealthCheck(LimitOf(Limit), new StaticOptionsMonitor<HealthOptions>(new HealthOptions()), () => residentMebibytes * 1024 * 1024);
 
         var result = await check.CheckHealthAsync(new HealthCheckContext());
 
@@ -36,13 +36,4 @@ public sealed class MemoryHealthCheckTests : IDisposable
     }
 
     public void Dispose() => _root.Delete(recursive: true);
-
-    private sealed class StaticOptions(HealthOptions value) : IOptionsMonitor<HealthOptions>
-    {
-        public HealthOptions CurrentValue => value;
-
-        public HealthOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<HealthOptions, string?> listener) => null;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using AgentC2.Agent.Mcp;
+using AgentC2.Agent.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -200,7 +201,8 @@ internal static class McpPoolBench
 
     private static Task<IMcpSession> StartAsync(McpCatalogEntry entry, string name, CancellationToken cancellationToken = default)
     {
-        var (transport, group) = McpConnector.StdioTransport(name, entry, NullLoggerFactory.Instance);
+        var environment = CatalogServerEnvironment.For("samples", entry, Path.GetTempPath(), Environment.GetEnvironmentVariable, new ServiceSecrets([]));
+        var (transport, group) = McpConnector.StdioTransport(name, entry, environment, Path.GetTempPath(), NullLoggerFactory.Instance);
         return McpConnector.StartAsync(transport, NullLoggerFactory.Instance, cancellationToken, group);
     }
 

@@ -1,0 +1,47 @@
+namespace AgentC2.Agent.Mcp;
+
+/// <summary>One pooled client: its session (starting or started), its leases and when it was last used. The pool's lock guards it.</summary>
+internal sealed class McpPoolEntry(McpServerKey key, long created)
+{
+    public McpServerKey Key { get; } = key;
+
+    public long Created { get; } = created;
+
+    public Task<IMcpSession> Session { get; set; } = null!;
+
+    public int Leases { get; set; } = 1;
+
+    public long LastUsed { get; set; } = created;
+
+    /// <summary>Out of the pool: disposed once its last lease is released.</summary>
+    public bool Removed { get; set; }
+
+    public int DisposeStarted;
+
+    /// <summary>Completes once the session is disposed (or was never started): a client evicted to make room is gone before its replacement starts.</summary>
+    public TaskCompletionSource Disposed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsIdle => Leases == 0 && Session.IsCompleted;
+}
+
+/// <summary>A client on loan from the pool: use <see cref="Session"/>, then dispose the lease.</summary>
+internal sealed class McpLease(McpClientPool pool, McpPoolEntry entry, IMcpSession session) : IDisposable
+{
+    private int _released;
+
+    public IMcpSession Session { get; } = session;
+
+    internal McpPoolEntry Entry { get; } = entry;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            pool.Release(Entry);
+        }
+    }
+}
+
+public sealed record McpClientState(Guid OrganizationId, string Server, int Leases, string State, double IdleSeconds, double AgeSeconds);
+
+public sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, IReadOnlyList<McpClientState> Entries);
