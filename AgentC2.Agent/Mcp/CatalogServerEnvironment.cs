@@ -12,7 +12,7 @@ internal static class CatalogServerEnvironment
     /// <summary>Copied from the agent when set: what nearly every program needs to start and to format text and times.</summary>
     public static readonly string[] Base = ["PATH", "LANG", "LC_ALL", "TZ"];
 
-    /// <summary>The variables for the server's process; fails with <see cref="McpCatalogException"/> naming a variable it cannot give.</summary>
+    /// <summary>The variables for the server's process; fails with <see cref="McpStartException"/> naming a variable it cannot give.</summary>
     public static Dictionary<string, string?> For(string catalogName, McpCatalogEntry entry, string scratchFolder, Func<string, string?> agentVariable, ServiceSecrets secrets)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -29,10 +29,10 @@ internal static class CatalogServerEnvironment
         foreach (var name in entry.Inherit)
         {
             var value = agentVariable(name)
-                ?? throw new McpCatalogException($"The MCP catalog entry '{catalogName}' inherits the variable '{name}', which the agent does not have.");
+                ?? throw new McpStartException($"The MCP catalog entry '{catalogName}' inherits the variable '{name}', which the agent does not have.");
             if (secrets.Contains(value))
             {
-                throw new McpCatalogException($"The MCP catalog entry '{catalogName}' inherits the variable '{name}', which holds a secret of the agent; give the server its own value under Environment.");
+                throw new McpStartException($"The MCP catalog entry '{catalogName}' inherits the variable '{name}', which holds a secret of the agent; give the server its own value under Environment.");
             }
 
             environment[name] = value;
@@ -47,8 +47,12 @@ internal static class CatalogServerEnvironment
     }
 }
 
-/// <summary>A catalog entry the agent cannot start a server from (disabled, gone, or asking for what it may not have).</summary>
-internal sealed class McpCatalogException(string message) : Exception(message);
+/// <summary>
+/// A server the agent will not or cannot start (a catalog entry disabled, gone or asking for what it may not have; a
+/// registration removed; a tool list the client refused), with a message fit for the caller: it names the cause, never a
+/// secret value.
+/// </summary>
+internal sealed class McpStartException(string message) : Exception(message);
 
 /// <summary>A catalog server's own <c>HOME</c> and <c>TMPDIR</c> (mode 0700), removed with everything in it when the session ends.</summary>
 internal sealed class ScratchFolder : IDisposable

@@ -294,7 +294,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             }
 
             LogStartFailed(_logger, entry.Key.ToString(), backoff.TotalSeconds, exception);
-            var reason = exception is McpCatalogException ? exception.Message : exception.GetType().Name;
+            var reason = exception is McpStartException ? exception.Message : exception.GetType().Name;
             throw new McpServerUnavailableException($"The MCP server '{entry.Key.Server}' could not be started: {reason}", backoff, exception);
         }
     }

@@ -24,20 +24,20 @@ internal sealed class McpConnector(
         var server = await servers.FindAsync(key.OrganizationId, key.Server, cancellationToken);
         if (server is null || (key.Registration != Guid.Empty && server.Id != key.Registration))
         {
-            throw new McpCatalogException($"The MCP server '{key.Server}' is no longer registered.");
+            throw new McpStartException($"The MCP server '{key.Server}' is no longer registered.");
         }
 
         if (server.Catalog is not null)
         {
             var entry = options.CurrentValue.Catalog.GetValueOrDefault(server.Catalog) is { Enabled: true } enabled
                 ? enabled
-                : throw new McpCatalogException($"The MCP catalog has no enabled server '{server.Catalog}'.");
+                : throw new McpStartException($"The MCP catalog has no enabled server '{server.Catalog}'.");
             var scratch = new ScratchFolder();
             try
             {
                 var environment = CatalogServerEnvironment.For(server.Catalog, entry, scratch.Path, Environment.GetEnvironmentVariable, secrets);
                 var (stdio, group) = StdioTransport(key.ToString(), entry, environment, scratch.Path, loggerFactory);
-                return await StartAsync(stdio, loggerFactory, cancellationToken, group, server.Catalog, scratch);
+                return await StartAsync(stdio, loggerFactory, cancellationToken, group, server.Catalog, scratch, secrets);
             }
             catch
             {
@@ -54,7 +54,7 @@ internal sealed class McpConnector(
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = server.AuthHeader is null ? null : new Dictionary<string, string> { ["Authorization"] = server.AuthHeader },
         }, http, loggerFactory, ownsHttpClient: true);
-        return await StartAsync(transport, loggerFactory, cancellationToken);
+        return await StartAsync(transport, loggerFactory, cancellationToken, secrets: secrets);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ internal sealed class McpConnector(
     /// <summary>Initializes a session over <paramref name="transport"/> and lists the server's tools.</summary>
     public static async Task<IMcpSession> StartAsync(
         IClientTransport transport, ILoggerFactory loggerFactory, CancellationToken cancellationToken,
-        ServerProcessGroup? group = null, string? catalog = null, IDisposable? scratch = null)
+        ServerProcessGroup? group = null, string? catalog = null, IDisposable? scratch = null, ServiceSecrets? secrets = null)
     {
         var client = await McpClient.CreateAsync(transport, new McpClientOptions(), loggerFactory, cancellationToken);
         try
@@ -91,10 +91,15 @@ internal sealed class McpConnector(
             var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
             return new Session(client, [.. tools.Select(t => t.ProtocolTool)], catalog, group, scratch);
         }
-        catch
+        catch (Exception exception)
         {
             await client.DisposeAsync();
             await (group?.KillAsync() ?? Task.CompletedTask);
+            if (exception is System.Text.Json.JsonException or ArgumentException && secrets is not null)
+            {
+                throw new McpStartException($"its tool list was refused ({exception.GetType().Name}: {secrets.Redact(exception.Message, out _)})");
+            }
+
             throw;
         }
     }

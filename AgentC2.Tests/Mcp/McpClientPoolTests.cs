@@ -192,6 +192,38 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_discarded_client_leaves_the_pool_and_the_next_acquire_starts_a_new_session()
+    {
+        var first = await _pool.AcquireAsync(Key(1), CancellationToken.None);
+
+        await _pool.DiscardAsync(first, "expired");
+        Assert.Empty(_pool.State().Entries);
+        Assert.False(_connector.Sessions[0].Disposed); // still leased: it goes when its caller is done
+        first.Dispose();
+        Assert.True(SpinWait.SpinUntil(() => _connector.Sessions[0].Disposed, TimeSpan.FromSeconds(5)));
+
+        using var second = await _pool.AcquireAsync(Key(1), CancellationToken.None);
+        Assert.Equal(2, _connector.Starts);
+        Assert.NotSame(first.Session, second.Session);
+    }
+
+    [Fact]
+    public async Task Closing_a_server_takes_every_registration_of_it_out_at_once_and_leaves_others()
+    {
+        var inUse = await _pool.AcquireAsync(new McpServerKey(OrganizationA, "tools", Guid.NewGuid()), CancellationToken.None);
+        (await _pool.AcquireAsync(new McpServerKey(OrganizationA, "tools", Guid.NewGuid()), CancellationToken.None)).Dispose();
+        (await _pool.AcquireAsync(new McpServerKey(OrganizationB, "tools", Guid.NewGuid()), CancellationToken.None)).Dispose();
+
+        var closed = _pool.CloseAsync((key, _) => key.OrganizationId == OrganizationA && key.Server == "tools", "removed");
+
+        Assert.Equal([OrganizationB], _pool.State().Entries.Select(e => e.OrganizationId));
+        Assert.False(closed.IsCompleted); // the leased one is disposed when its call ends
+        inUse.Dispose();
+        await closed.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(2, _connector.Sessions.Count(s => s.Disposed));
+    }
+
+    [Fact]
     public async Task Disposing_the_pool_disposes_every_session()
     {
         await using (var pool = PoolWith(perInstance: 5, perOrganization: 5))
