@@ -43,7 +43,19 @@ internal sealed record MessageView(string Role, string? Text, IReadOnlyList<Tool
 
 internal sealed record ToolCallView(string Id, string Name, IDictionary<string, object?>? Arguments);
 
-internal sealed record ToolResultView(string CallId, string? Result);
+internal sealed record ToolResultView(string CallId, string? Result, IReadOnlyList<ToolContentView>? Content);
+
+/// <summary>A non-text item a tool result kept (image, audio, resource, link, structured content), or what was not kept and why.</summary>
+internal sealed record ToolContentView(string Type, string? MimeType, string? Data, string? Text, string? Uri, string? Name, long? Size, string? Omitted)
+{
+    /// <summary>An image the page can show inline: kept data of a plain image MIME type (the console's CSP allows data: images only).</summary>
+    public bool IsShownImage => Type == "image" && Data is not null && MimeType is { } mime
+        && System.Text.RegularExpressions.Regex.IsMatch(mime, "^image/(png|jpeg|gif|webp)$");
+
+    public string Summary => Omitted is { } why
+        ? $"{Type} {MimeType} not kept: {why}"
+        : $"{Type}{(MimeType is null ? string.Empty : " " + MimeType)}{(Size is { } size ? $", {size} bytes" : string.Empty)}{(Uri is null ? string.Empty : " · " + Uri)}";
+}
 
 internal sealed record RunAccepted(Guid RunId, string Status);
 

@@ -26,14 +26,18 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
             ids.AddRange(await Task.WhenAll(batch.Select(i => client.InvokeAsyncRunAsync("bulk", new { input = $"job {i} #steps={Steps} #latency=40", executionMode = "async" }))));
         }
 
-        // Mid-drain: once some runs are done, kill (SIGKILL) the worker process holding leases.
+        // Mid-drain: once some runs are done, kill (SIGKILL) the worker process holding leases, among them runs that have
+        // not checkpointed a step yet (the step in flight cannot finish those, so another worker must take them over).
         var leased = await Eventually.MatchAsync(
             _ => database.QueryAsync(
-                "SELECT lease_owner, count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status = 'succeeded') FROM runs WHERE organization_id = $1 GROUP BY lease_owner",
-                r => (Owner: r.IsDBNull(0) ? null : r.GetString(0), Running: r.GetInt64(1), Succeeded: r.GetInt64(2)), organization.Id),
-            rows => rows.Sum(r => r.Succeeded) >= 10 && rows.Any(r => r.Owner is not null && r.Running > 0),
+                """
+                SELECT lease_owner, count(*) FILTER (WHERE status = 'running' AND steps_completed = 0), count(*) FILTER (WHERE status = 'succeeded')
+                FROM runs WHERE organization_id = $1 GROUP BY lease_owner
+                """,
+                r => (Owner: r.IsDBNull(0) ? null : r.GetString(0), Unstarted: r.GetInt64(1), Succeeded: r.GetInt64(2)), organization.Id),
+            rows => rows.Sum(r => r.Succeeded) >= 10 && rows.Any(r => r.Owner is not null && r.Unstarted > 0),
             TimeSpan.FromSeconds(60), "runs leased while others are done");
-        var victim = leased.First(r => r.Owner is not null && r.Running > 0).Owner!;
+        var victim = leased.First(r => r.Owner is not null && r.Unstarted > 0).Owner!;
         var pid = int.Parse(victim.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
         var replicaId = await fixture.ReplicaIdOfProcessAsync(AgentC2.ResourceNames.Worker, pid);
         var killedAt = (await database.QueryAsync("SELECT now()", r => r.GetDateTime(0)))[0];

@@ -123,6 +123,27 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     }
 
     [Fact]
+    public async Task A_run_page_shows_a_tool_call_with_its_arguments_and_the_image_the_tool_returned()
+    {
+        using var session = await Mcp.ForeignMcpSession.StartAsync(fixture, "everything", new { name = "everything", catalog = ForeignMcpServers.Everything });
+        var run = await session.InvokeAsync(0, "get-tiny-image");
+        var sum = await session.InvokeAsync(0, "get-sum");
+        var page = await browser.NewPageAsync(Console);
+        await SignInAsync(page, session.Organization.ApiKey);
+
+        await page.GotoAsync($"/runs/{run.GetProperty("id").GetGuid()}");
+
+        var image = page.Locator(".tool-content[data-type=image] img");
+        await Assertions.Expect(image).ToBeVisibleAsync();
+        Assert.True(await image.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the image was not decoded");
+        await Assertions.Expect(page.Locator(".tool-content[data-type=image] figcaption")).ToContainTextAsync("image image/png");
+        await Browser.ScreenshotAsync(page, "run-tool-image");
+
+        await page.GotoAsync($"/runs/{sum.GetProperty("id").GetGuid()}");
+        await Assertions.Expect(page.Locator(".tool-call .tool-arguments")).ToContainTextAsync("\"a\":1");
+    }
+
+    [Fact]
     public async Task System_page_shows_the_health_of_every_service()
     {
         var page = await browser.NewPageAsync(Console);

@@ -57,11 +57,34 @@ function renderStep(step) {
     for (const call of message.toolCalls ?? []) {
       const line = messageLine("message tool-call", "tool call", "");
       line.append(element("code", "", call.name));
+      if (call.arguments && Object.keys(call.arguments).length > 0) line.append(" ", element("code", "tool-arguments", JSON.stringify(call.arguments)));
       li.append(line);
     }
-    for (const result of message.toolResults ?? []) li.append(messageLine("message tool-result", "tool result", result.result ?? ""));
+    for (const result of message.toolResults ?? []) {
+      li.append(messageLine("message tool-result", "tool result", result.result ?? ""));
+      for (const item of result.content ?? []) li.append(renderContent(item));
+    }
   }
   return li;
+}
+
+// A non-text item of a tool result, as the server-rendered page shows it.
+function renderContent(item) {
+  const figure = element("figure", "tool-content");
+  figure.dataset.type = item.type;
+  const summary = item.omitted
+    ? `${item.type} ${item.mimeType ?? ""} not kept: ${item.omitted}`
+    : `${item.type}${item.mimeType ? " " + item.mimeType : ""}${item.size != null ? `, ${item.size} bytes` : ""}${item.uri ? " · " + item.uri : ""}`;
+  if (item.type === "image" && item.data && /^image\/(png|jpeg|gif|webp)$/.test(item.mimeType ?? "")) {
+    const image = document.createElement("img");
+    image.src = `data:${item.mimeType};base64,${item.data}`;
+    image.alt = `Image returned by the tool (${summary})`;
+    figure.append(image);
+  } else if (item.text != null) {
+    figure.append(element("pre", "prewrap", item.text));
+  }
+  figure.append(element("figcaption", "muted", summary));
+  return figure;
 }
 
 function messageLine(className, role, value) {
