@@ -43,7 +43,7 @@ internal sealed record ToolOutput(string Text, IReadOnlyList<ToolContent> Conten
             return redacted;
         }
 
-        void Keep(ToolContent item, long size)
+        void Keep(ToolContent item, long size, bool named = true)
         {
             if (content.Count(c => c.Omitted is null) >= limits.MaxContentItems)
             {
@@ -55,7 +55,10 @@ internal sealed record ToolOutput(string Text, IReadOnlyList<ToolContent> Conten
             }
 
             content.Add(item with { Size = item.Size ?? size });
-            text.Append(text.Length == 0 ? string.Empty : "\n").Append(Describe(item with { Size = item.Size ?? size }, content.Count));
+            if (named || item.Omitted is not null)
+            {
+                text.Append(text.Length == 0 ? string.Empty : "\n").Append(Describe(item with { Size = item.Size ?? size }, content.Count));
+            }
         }
 
         foreach (var block in result.Content)
@@ -89,8 +92,9 @@ internal sealed record ToolOutput(string Text, IReadOnlyList<ToolContent> Conten
 
         if (result.StructuredContent is { } structured)
         {
+            // Servers should send the same data as text too: then the model's text does not name it again.
             var json = Clean(structured.GetRawText());
-            Keep(new ToolContent("structured", "application/json", Text: json), Encoding.UTF8.GetByteCount(json));
+            Keep(new ToolContent("structured", "application/json", Text: json), Encoding.UTF8.GetByteCount(json), named: !result.Content.OfType<TextContentBlock>().Any());
         }
 
         var all = text.ToString();

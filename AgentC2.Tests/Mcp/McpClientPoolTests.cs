@@ -224,6 +224,23 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_catalog_entry_changed_or_disabled_in_the_configuration_closes_the_clients_started_from_it()
+    {
+        // The fake sessions report their server name as their catalog entry.
+        var catalog = new McpOptions { Catalog = { ["server-1"] = new McpCatalogEntry { Command = "a" }, ["server-2"] = new McpCatalogEntry { Command = "b" } } };
+        var monitor = new ChangingOptions(catalog);
+        using var changes = new McpRegistryChanges(_pool, monitor, _services, _time, NullLogger<McpRegistryChanges>.Instance);
+        (await _pool.AcquireAsync(Key(1), CancellationToken.None)).Dispose();
+        (await _pool.AcquireAsync(Key(2), CancellationToken.None)).Dispose();
+
+        monitor.Change(new McpOptions { Catalog = { ["server-1"] = new McpCatalogEntry { Command = "a", Enabled = false }, ["server-2"] = new McpCatalogEntry { Command = "b" } } });
+        Assert.Equal(["server-2"], _pool.State().Entries.Select(e => e.Server));
+
+        monitor.Change(new McpOptions { Catalog = { ["server-2"] = new McpCatalogEntry { Command = "b", Args = ["--new"] } } });
+        Assert.Empty(_pool.State().Entries);
+    }
+
+    [Fact]
     public async Task Disposing_the_pool_disposes_every_session()
     {
         await using (var pool = PoolWith(perInstance: 5, perOrganization: 5))
@@ -241,6 +258,27 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     {
         await _pool.DisposeAsync();
         await _services.DisposeAsync();
+    }
+
+    private sealed class ChangingOptions(McpOptions value) : IOptionsMonitor<McpOptions>
+    {
+        private Action<McpOptions, string?>? _listener;
+
+        public McpOptions CurrentValue { get; private set; } = value;
+
+        public McpOptions Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<McpOptions, string?> listener)
+        {
+            _listener = listener;
+            return null;
+        }
+
+        public void Change(McpOptions options)
+        {
+            CurrentValue = options;
+            _listener?.Invoke(options, null);
+        }
     }
 
     private sealed class FakeConnector : IMcpConnector
