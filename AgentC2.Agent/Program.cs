@@ -1,6 +1,7 @@
 using AgentC2.Agent;
 using AgentC2.Agent.Errors;
 using AgentC2.Agent.RateLimiting;
+using AgentC2.ServiceDefaults.Health;
 
 if (HealthProbe.IsRequested(args))
 {
@@ -15,6 +16,7 @@ builder.AddAgentServices();
 var app = builder.Build();
 
 app.UseApiErrorHandling();
+app.UseSchemaGate();
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using AgentC2.Security;
+using AgentC2.ServiceDefaults.Health;
 using AgentC2.Worker.Queue;
 using AgentC2.Worker.Telemetry;
 using AgentC2.Worker.Webhooks;
@@ -20,6 +21,8 @@ internal static class Extensions
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
+        builder.AddSchemaGate();
+        builder.Services.AddHostedService<SchemaWatcher>();
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton<RunQueue>();

@@ -1,3 +1,4 @@
+using AgentC2.ServiceDefaults.Health;
 using Dapper;
 
 namespace AgentC2.Agent.Data;
@@ -8,6 +9,7 @@ internal static class DataExtensions
     {
         builder.AddAgentC2Database(required: true);
         DefaultTypeMap.MatchNamesWithUnderscores = true;
+        builder.AddSchemaGate();
         builder.Services.AddHostedService<DatabaseInitializer>();
     }
 }

@@ -1,47 +1,55 @@
 using AgentC2.Agent.Tenancy;
 using DbUp;
 using DbUp.Engine.Output;
+using AgentC2.ServiceDefaults.Health;
 using Npgsql;
 
 namespace AgentC2.Agent.Data;
 
 /// <summary>
-/// Brings the schema up to date before the agent serves requests: DbUp applies the embedded
+/// Brings the schema up to date in the background while the service already listens: DbUp applies the embedded
 /// <c>Data/Migrations/*.sql</c> scripts in order, under a PostgreSQL advisory lock (transaction-scoped) so that replicas
-/// starting together migrate one at a time. Then it seeds the demo organization when configured.
+/// starting together migrate one at a time, then it seeds the demo organization when configured and opens the
+/// <see cref="SchemaGate"/>. Until then the live probe answers, readiness does not, and the API answers 503
+/// <c>starting</c>. An unreachable database is waited for (retried with backoff, logged); a migration that fails for
+/// good stops the service with exit code 1.
 /// </summary>
 internal sealed partial class DatabaseInitializer(
     IConfiguration configuration,
     NpgsqlDataSource dataSource,
     DemoOrganizationSeeder demoSeeder,
+    SchemaGate schema,
     TimeProvider time,
-    ILogger<DatabaseInitializer> logger) : IHostedService
+    ILogger<DatabaseInitializer> logger) : BackgroundService
 {
     // "AgentC2" in ASCII: the advisory lock every replica takes around migrations.
     private const long MigrationLockKey = 0x41_67_65_6E_74_43_32;
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(StartTimeout);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await MigrateAsync(deadline.Token);
-                await demoSeeder.SeedAsync(deadline.Token);
+                await MigrateAsync(stoppingToken);
+                await demoSeeder.SeedAsync(stoppingToken);
+                schema.Open();
                 return;
             }
-            catch (NpgsqlException exception) when (!deadline.IsCancellationRequested)
+            catch (NpgsqlException exception) when (!stoppingToken.IsCancellationRequested && (IsTransient(exception) || exception is not PostgresException))
             {
                 LogDatabaseUnavailable(logger, attempt, exception.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), time, deadline.Token);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), time, stoppingToken);
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Not something waiting cures (a broken script): stop, so the orchestrator shows the failure.
+                Environment.ExitCode = 1;
+                LogMigrationFailed(logger, exception);
+                throw;
             }
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -78,6 +86,9 @@ internal sealed partial class DatabaseInitializer(
 
     /// <summary>Failures a later attempt may not meet: deadlocks, serialization failures, locks not available, lost connections.</summary>
     internal static bool IsTransient(Exception? error) => error is NpgsqlException { IsTransient: true };
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The database schema could not be brought up to date; the service stops")]
+    private static partial void LogMigrationFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is not reachable yet, or a migration met a transient failure (attempt {Attempt}): {Reason}")]
     private static partial void LogDatabaseUnavailable(ILogger logger, int attempt, string reason);

@@ -25,7 +25,6 @@ internal static class DockerfileWriter
         var probe = string.Join(", ", app.ProbeCommand.Select(part => $"\"{part}\""));
         var settings = app.Settings;
         var text = new StringBuilder();
-        text.Append("# syntax=docker/dockerfile:1\n");
         text.Append(Yaml.Header(
             $"AgentC2 {app.Name}. Build from the repository root: docker build -f {project.DockerfilePath} -t {app.ImageName} .\n"
             + "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md)."));

@@ -32,6 +32,27 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
 
     [Theory]
     [MemberData(nameof(Files))]
+    public void Redis_runs_as_pid_1_so_that_it_stops_cleanly_on_sigterm(string file)
+    {
+        var redis = published.YamlDocument(file).Map("services").Map(ResourceNames.Redis);
+
+        // Behind "sh -c" the shell would be PID 1 and ignore SIGTERM: every stop would be a kill after the grace period.
+        Assert.Equal(["/bin/sh"], redis.Strings("entrypoint"));
+        var command = redis.Strings("command").ToList();
+        Assert.Equal("-c", command[0]);
+        Assert.StartsWith("exec redis-server ", command[1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("AgentC2.Agent/Dockerfile")]
+    [InlineData("AgentC2.Worker/Dockerfile")]
+    [InlineData("AgentC2.Frontend/Dockerfile")]
+    public void Dockerfiles_need_no_frontend_image_from_a_registry(string dockerfile) =>
+        // "# syntax=" makes BuildKit pull a frontend image before building: nothing in these files needs one.
+        Assert.DoesNotContain("# syntax=", published.Text(dockerfile), StringComparison.Ordinal);
+
+    [Theory]
+    [MemberData(nameof(Files))]
     public void App_services_have_the_plans_replicas_limits_and_rolling_updates(string file)
     {
         var services = published.YamlDocument(file).Map("services");

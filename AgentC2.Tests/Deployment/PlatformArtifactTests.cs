@@ -23,7 +23,10 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         Assert.Equal(2, Regex.Count(caddyfile, $@"\bhealth_uri {Regex.Escape(ServicePaths.Ready)}\n"));
         Assert.Equal(2, Regex.Count(caddyfile, @"\blb_try_duration \d+s\n"));
         Assert.Contains("@agent path /api /api/*\n", caddyfile, StringComparison.Ordinal);
-        Assert.Contains("@refused path /internal /internal/* /api/metrics /api/metrics/*\n\trespond @refused 404\n", caddyfile, StringComparison.Ordinal);
+        // The refusal is the first handle: Caddy runs handle blocks before respond, so a bare respond would never be reached.
+        Assert.Contains("@refused path /internal /internal/* /api/metrics /api/metrics/*\n\thandle @refused {\n", caddyfile, StringComparison.Ordinal);
+        Assert.True(caddyfile.IndexOf("handle @refused", StringComparison.Ordinal) < caddyfile.IndexOf("handle @agent", StringComparison.Ordinal));
+        Assert.DoesNotContain("\trespond @refused", caddyfile, StringComparison.Ordinal);
         Assert.StartsWith("{$DOMAIN} {", caddyfile.Split('\n').First(line => !line.StartsWith('#')), StringComparison.Ordinal);
 
         // The edge's own failures (no instance answered) are 503s with Retry-After: a problem under /api, a page elsewhere.

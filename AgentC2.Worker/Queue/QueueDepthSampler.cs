@@ -1,15 +1,17 @@
+using AgentC2.ServiceDefaults.Health;
 using AgentC2.Worker.Telemetry;
 using Npgsql;
 
 namespace AgentC2.Worker.Queue;
 
 /// <summary>Reads the queue's depth every few seconds for the <c>agentc2_queue_depth</c> gauge (a scrape never waits on the database).</summary>
-internal sealed partial class QueueDepthSampler(RunQueue queue, WorkerMetrics metrics, TimeProvider time, ILogger<QueueDepthSampler> logger) : BackgroundService
+internal sealed partial class QueueDepthSampler(RunQueue queue, WorkerMetrics metrics, TimeProvider time, SchemaGate schema, ILogger<QueueDepthSampler> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await schema.WaitAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

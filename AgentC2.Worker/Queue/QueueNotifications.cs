@@ -1,3 +1,4 @@
+using AgentC2.ServiceDefaults.Health;
 using Npgsql;
 
 namespace AgentC2.Worker.Queue;
@@ -7,7 +8,7 @@ namespace AgentC2.Worker.Queue;
 /// (a delivery is due) wake the idle loops at once. Notifications are only a shortcut: the loops poll as well,
 /// so a lost connection (reopened with backoff) costs latency, never work.
 /// </summary>
-internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, TimeProvider time, ILogger<QueueNotifications> logger) : BackgroundService
+internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, TimeProvider time, SchemaGate schema, ILogger<QueueNotifications> logger) : BackgroundService
 {
     public const string RunsChannel = "agentc2_runs";
     public const string WebhooksChannel = "agentc2_webhooks";
@@ -26,6 +27,7 @@ internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, Ti
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await schema.WaitAsync(stoppingToken);
         for (var failures = 0; !stoppingToken.IsCancellationRequested;)
         {
             try

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AgentC2.ServiceDefaults.Health;
 using AgentC2.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,6 +20,7 @@ internal sealed partial class RunDriver(
     WorkerMetrics metrics,
     IOptions<QueueOptions> options,
     TimeProvider time,
+    SchemaGate schema,
     ILogger<RunDriver> logger) : BackgroundService
 {
     /// <summary>How often a claim also returns runs with expired leases to the queue.</summary>
@@ -31,6 +33,7 @@ internal sealed partial class RunDriver(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await schema.WaitAsync(stoppingToken);
         var settings = options.Value;
         LogStarted(logger, identity.LeaseOwner, settings.MaxConcurrentRuns);
         using var abort = new CancellationTokenSource();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using AgentC2.ServiceDefaults.Health;
 using AgentC2.Worker.Queue;
 using AgentC2.Worker.Telemetry;
 using Microsoft.Extensions.Options;
@@ -23,12 +24,14 @@ internal sealed partial class WebhookDispatcher(
     WorkerMetrics metrics,
     IOptions<WebhookOptions> options,
     TimeProvider time,
+    SchemaGate schema,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await schema.WaitAsync(stoppingToken);
         var settings = options.Value;
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -67,9 +67,13 @@ internal static class CaddyfileWriter
         text.Append("\theader {\n");
         AppendSecurityHeaders(text, "\t\t");
         text.Append("\t}\n\n");
-        text.Append("\t# Internal endpoints are never routed from outside.\n");
+        // Caddy runs handle blocks before respond, so the refusal is the first handle (a bare respond would never be reached).
+        text.Append("\t# Internal endpoints are never routed from outside: the first handle, before any route.\n");
         text.Append("\t@refused path ").AppendJoin(' ', site.RefusedPaths.SelectMany(Matchers)).Append('\n');
-        text.Append("\trespond @refused 404\n");
+        text.Append("\thandle @refused {\n");
+        text.Append("\t\theader Content-Type application/problem+json\n");
+        text.Append("\t\trespond `{\"type\":\"urn:agentc2:problem:not-found\",\"title\":\"Not found\",\"status\":404,\"detail\":\"This path is not served here.\"}` 404\n");
+        text.Append("\t}\n");
 
         foreach (var route in site.Routes)
         {

@@ -72,12 +72,22 @@ internal sealed class PlanBuilder(DistributedApplicationModel model, Manifest ma
                 return new BackingService(name, BackingKind.Postgres, image, port, resource.Entrypoint, resource.Args, environment, volumes,
                     $"pg_isready -U {user} -d {databases[0].DatabaseName}");
             case RedisResource:
-                return new BackingService(name, BackingKind.Redis, image, port, resource.Entrypoint, resource.Args, environment, volumes,
+                return new BackingService(name, BackingKind.Redis, image, port, resource.Entrypoint, ExecInShell(resource.Entrypoint, resource.Args), environment, volumes,
                     "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli ping | grep -q PONG");
             default:
                 throw new InvalidDataException($"{name} ({image}) is a container the deployment artifacts do not know how to run");
         }
     }
+
+    /// <summary>
+    /// A server started through <c>/bin/sh -c "…"</c> (Aspire's Redis, to expand its password) would leave the shell as PID 1,
+    /// which ignores SIGTERM: every stop would wait out the grace period and kill the server without its final save.
+    /// <c>exec</c> makes the server itself PID 1.
+    /// </summary>
+    private static IReadOnlyList<string> ExecInShell(string? entrypoint, IReadOnlyList<string> args) =>
+        entrypoint is "/bin/sh" or "sh" && args is ["-c", var script] && !script.StartsWith("exec ", StringComparison.Ordinal)
+            ? ["-c", "exec " + script]
+            : args;
 
     private Variable VariableOf(string parameter)
     {
