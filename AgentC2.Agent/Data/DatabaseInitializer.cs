@@ -19,6 +19,7 @@ internal sealed partial class DatabaseInitializer(
     NpgsqlDataSource dataSource,
     DemoOrganizationSeeder demoSeeder,
     SchemaGate schema,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<DatabaseInitializer> logger) : BackgroundService
 {
@@ -27,6 +28,9 @@ internal sealed partial class DatabaseInitializer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Once the host has started (Kestrel listens): a failure then stops the service cleanly with its exit code,
+        // where a failure during the start would cancel Kestrel's bind and end the process with an unhandled exception.
+        await WhenStartedAsync(stoppingToken);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -49,6 +53,13 @@ internal sealed partial class DatabaseInitializer(
                 throw;
             }
         }
+    }
+
+    private Task WhenStartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task.WaitAsync(stoppingToken);
     }
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
