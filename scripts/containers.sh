@@ -57,27 +57,8 @@ install_missing() {
   fi
   # The system's own engine must not run: stop what the package may have started.
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker.socket docker.service containerd.service >/dev/null 2>&1 || true; fi
-  # Compose v2 (bookworm has only v1): the trixie suite's docker-compose plugin, one package, unpacked as a CLI plugin.
-  local plugin=/usr/local/lib/docker/cli-plugins/docker-compose
-  if ! "$plugin" version >/dev/null 2>&1; then
-    say "installing the compose v2 plugin from Debian's trixie suite (that package alone)"
-    local apt_dir
-    apt_dir=$(mktemp -d)
-    mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
-    local mirror
-    mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
-    printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-      "${mirror:-http://deb.debian.org/debian}" > "$apt_dir/trixie.sources"
-    apt-get -qq -oDir::Etc::SourceList=/dev/null -oDir::Etc::SourceParts="$apt_dir" -oDir::State::Lists="$apt_dir/lists" \
-      -oDir::Cache::Archives="$apt_dir/archives" -oDebug::NoLocking=1 update >&2 || fail "could not read Debian's trixie package list."
-    (cd "$apt_dir" && apt-get -qq -oDir::Etc::SourceList=/dev/null -oDir::Etc::SourceParts="$apt_dir" -oDir::State::Lists="$apt_dir/lists" \
-      -oDir::Cache::Archives="$apt_dir/archives" -oDebug::NoLocking=1 download docker-compose >&2) || fail "could not download docker-compose from trixie."
-    mkdir -p "$apt_dir/unpacked" "$(dirname "$plugin")"
-    dpkg-deb -x "$apt_dir"/docker-compose_*.deb "$apt_dir/unpacked"
-    install -m 0755 "$(find "$apt_dir/unpacked" -path '*cli-plugins/docker-compose' -type f | head -n 1)" "$plugin"
-    rm -rf "$apt_dir"
-    "$plugin" version >/dev/null 2>&1 || fail "the compose v2 plugin does not run on this machine."
-  fi
+  # Compose v2 (bookworm has only v1): one package from Debian's trixie suite.
+  scripts/compose-v2.sh || fail "could not install the compose v2 plugin."
 }
 
 # What the engine changes outside its folders, recorded once so that `down` can put it back.

@@ -3,7 +3,7 @@
 # PostgreSQL servers that the AppHost runs as local processes. With --test-tools it also installs
 # what the tests use: Chromium for the console's browser tests, Prometheus (which scrapes the running
 # services in a test; promtool and amtool check the alerting), and the real tools that check the
-# deployment artifacts (caddy, docker-compose, yamllint from apt; the Node.js validators in
+# deployment artifacts (caddy, yamllint from apt; Compose v2 by scripts/compose-v2.sh; the Node.js validators in
 # tools/validators from npm), and the reference MCP servers in tools/mcp-servers (npm). Safe to run again: it
 # installs only what is missing and is silent when everything is there.
 set -euo pipefail
@@ -23,7 +23,6 @@ compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgres
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 if $test_tools; then
   command -v caddy >/dev/null 2>&1 || missing+=(caddy)
-  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -56,6 +55,8 @@ command -v redis-server >/dev/null 2>&1 || { echo "setup: redis-server is still 
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || { echo "setup: PostgreSQL is still missing" >&2; exit 1; }
 
 if $test_tools; then
+  # Compose v2 (the production files use what v1 rejects): one package from Debian's trixie suite.
+  ./scripts/compose-v2.sh
   for tool in caddy docker-compose yamllint npm chromium promtool amtool prometheus; do
     command -v "$tool" >/dev/null 2>&1 || { echo "setup: $tool is still missing" >&2; exit 1; }
   done

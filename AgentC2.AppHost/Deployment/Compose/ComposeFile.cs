@@ -138,6 +138,9 @@ internal sealed class ComposeSecret
 {
     public string? File { get; set; }
 
+    /// <summary>The variable whose value is the secret (Compose v2).</summary>
+    public string? Environment { get; set; }
+
     public bool? External { get; set; }
 
     public string? Name { get; set; }

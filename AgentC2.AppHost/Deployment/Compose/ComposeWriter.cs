@@ -68,9 +68,14 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
         file.Configs["prometheus"] = new ComposeConfig { File = "./" + (swarm ? PrometheusWriter.SwarmPath : PrometheusWriter.ComposePath) };
         file.Configs["prometheus_rules"] = new ComposeConfig { File = "./" + PrometheusWriter.RulesPath };
         file.Configs["alertmanager"] = new ComposeConfig { File = "./" + PrometheusWriter.AlertmanagerPath };
+        if (!swarm)
+        {
+            file.Configs["alertmanager_start"] = new ComposeConfig { File = "./" + Monitoring.AlertmanagerStart };
+        }
+
         file.Secrets[Monitoring.WebhookSecret] = swarm
             ? new ComposeSecret { External = true, Name = $"{plan.Options.Name}_{Monitoring.WebhookSecret}" }
-            : new ComposeSecret { File = "./" + Monitoring.WebhookSecretFile };
+            : new ComposeSecret { Environment = Name(Monitoring.WebhookVariable) };
         file.Volumes["prometheus_data"] = new ComposeVolume();
         file.Volumes["alertmanager_data"] = new ComposeVolume();
         return file;
@@ -150,13 +155,20 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
             _ => throw new InvalidOperationException($"unknown value part {part}"),
         })));
 
-    private string Variable(Variable variable)
+    /// <summary>A variable named where Compose takes a name, not a value (a secret's <c>environment</c>).</summary>
+    private string Name(Variable variable)
     {
         if (!_used.Contains(variable))
         {
             _used.Add(variable);
         }
 
+        return variable.Name;
+    }
+
+    private string Variable(Variable variable)
+    {
+        Name(variable);
         return variable.Default switch
         {
             VariableDefault.Required => $"${{{variable.Name}:?set {variable.Name} (see .env.example)}}",

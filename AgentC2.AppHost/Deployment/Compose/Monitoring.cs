@@ -1,3 +1,5 @@
+using AgentC2.AppHost.Deployment.Plan;
+
 namespace AgentC2.AppHost.Deployment.Compose;
 
 /// <summary>The monitoring services of the Compose files: Prometheus (rules from deploy/prometheus) and Alertmanager.</summary>
@@ -11,8 +13,18 @@ internal static class Monitoring
     /// <summary>The Slack-compatible incoming webhook URL Alertmanager posts to, as a secret (never in a file of the repository).</summary>
     public const string WebhookSecret = "slack_webhook_url";
 
-    /// <summary>One host: the file the operator writes the URL into (kept out of the repository by .gitignore).</summary>
-    public const string WebhookSecretFile = "deploy/prometheus/slack_webhook_url";
+    /// <summary>One host: the secret comes from this variable of the env file; empty, Alertmanager runs with no receiver and says so.</summary>
+    public static readonly Variable WebhookVariable = new("SLACK_WEBHOOK_URL",
+        "Slack-compatible incoming webhook URL Alertmanager posts alerts to; empty: alerts are not sent, and its log says so (Swarm reads the secret agentc2_slack_webhook_url instead)",
+        Secret: true, VariableDefault.Empty);
+
+    /// <summary>
+    /// Compose: Alertmanager starts through this script (a config), with its configuration when the webhook secret has a
+    /// URL, else without a receiver, saying so.
+    /// </summary>
+    public const string AlertmanagerStart = "deploy/prometheus/alertmanager-start.sh";
+
+    public const string AlertmanagerStartTarget = "/etc/alertmanager/start.sh";
 
     public static ComposeService PrometheusService(bool swarm) => new()
     {
@@ -34,9 +46,12 @@ internal static class Monitoring
     public static ComposeService AlertmanagerService(bool swarm) => new()
     {
         Image = AlertmanagerImage,
+        Entrypoint = swarm ? null : ["/bin/sh", AlertmanagerStartTarget],
         Command = ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
         Volumes = ["alertmanager_data:/alertmanager"],
-        Configs = [new ComposeConfigMount { Source = "alertmanager", Target = "/etc/alertmanager/alertmanager.yml" }],
+        Configs = swarm
+            ? [new ComposeConfigMount { Source = "alertmanager", Target = "/etc/alertmanager/alertmanager.yml" }]
+            : [new ComposeConfigMount { Source = "alertmanager", Target = "/etc/alertmanager/alertmanager.yml" }, new ComposeConfigMount { Source = "alertmanager_start", Target = AlertmanagerStartTarget }],
         Secrets = [new ComposeConfigMount { Source = WebhookSecret, Target = WebhookSecret }],
         Healthcheck = new ComposeHealthcheck { Test = ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:9093/-/ready"], StartPeriod = "10s" },
         Restart = swarm ? null : "unless-stopped",
