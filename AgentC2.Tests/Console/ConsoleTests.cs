@@ -213,7 +213,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         using var signedIn = await http.PostAsync(new Uri(replicas[0], "/sign-in"), new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["ApiKey"] = fixture.DemoApiKey,
-            ["__RequestVerificationToken"] = Token(signIn),
+            ["__RequestVerificationToken"] = ConsoleForms.Token(signIn),
         }));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         CopyCookies(cookies, replicas[0], replicas[1]);
@@ -230,7 +230,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
             ["Agent.Instructions"] = "Help.",
             ["Agent.ModelTier"] = "auto",
             ["Agent.MaxSteps"] = "5",
-            ["__RequestVerificationToken"] = Token(form),
+            ["__RequestVerificationToken"] = ConsoleForms.Token(form),
         }));
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Equal($"/agents/{slug}", created.Headers.Location?.OriginalString);
@@ -324,10 +324,6 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
 
     private static Regex RunUrl() => RunPage();
 
-    private static string Token(string html) => AntiforgeryToken().Match(html) is { Success: true } match
-        ? WebUtility.HtmlDecode(match.Groups[1].Value)
-        : throw new Xunit.Sdk.XunitException("the page has no antiforgery token");
-
     /// <summary>Cookies are per host name, not per port (as browsers keep them): the replicas share them.</summary>
     private static void CopyCookies(CookieContainer cookies, Uri from, Uri to)
     {
@@ -339,7 +335,4 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
 
     [GeneratedRegex(@"/runs/[0-9a-f-]{36}$")]
     private static partial Regex RunPage();
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }
