@@ -111,9 +111,10 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         foreach (var entry in closing)
         {
             _metrics.Evicted(reason);
+            _ = DisposeWhenIdleAsync(entry); // a leased one: its last release disposes it
         }
 
-        return Task.WhenAll(closing.Select(DisposeWhenIdleAsync));
+        return Task.WhenAll(closing.Select(entry => entry.Disposed.Task));
     }
 
     /// <summary>Disposes clients idle longer than the idle timeout; returns how many.</summary>

@@ -43,7 +43,8 @@ internal sealed partial class McpRegistryChanges : BackgroundService
     /// <summary>The server <paramref name="server"/> of <paramref name="organizationId"/> was removed or replaced: close its clients everywhere.</summary>
     public async Task AnnounceRemovedAsync(Guid organizationId, string server, CancellationToken cancellationToken)
     {
-        var closed = Close(organizationId, server);
+        // Out of the pool at once; clients in use end with their current call, without holding up the answer.
+        _ = Close(organizationId, server);
         if (_redis is not null)
         {
             var change = Guid.NewGuid().ToString("N");
@@ -66,8 +67,6 @@ internal sealed partial class McpRegistryChanges : BackgroundService
                 _pending.TryRemove(change, out _);
             }
         }
-
-        await closed;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,7 +88,7 @@ internal sealed partial class McpRegistryChanges : BackgroundService
         }
     }
 
-    // "<change> <organization> <server>": close the clients here, then confirm (their processes end in the background).
+    // "<change> <organization> <server>": take the clients out of the pool here, then confirm (their processes end in the background).
     private async Task ApplyAsync(ISubscriber subscriber, string message)
     {
         var parts = message.Split(' ', 3);
@@ -98,7 +97,7 @@ internal sealed partial class McpRegistryChanges : BackgroundService
             return;
         }
 
-        var closed = Close(organizationId, parts[2]);
+        _ = Close(organizationId, parts[2]);
         try
         {
             await subscriber.PublishAsync(Applied, parts[0]);
@@ -107,8 +106,6 @@ internal sealed partial class McpRegistryChanges : BackgroundService
         {
             LogBroadcastFailed(_logger, parts[2], exception.Message);
         }
-
-        await closed;
     }
 
     private Task Close(Guid organizationId, string server) =>

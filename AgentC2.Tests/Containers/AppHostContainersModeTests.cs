@@ -31,10 +31,7 @@ public sealed class AppHostContainersModeTests(ContainerEngine engine)
                 "--AgentC2:Infrastructure=containers", $"--AgentC2:StateDirectory={state.FullName}",
                 $"--Parameters:demo-api-key={demoKey}", $"--Parameters:operator-api-key=operator-{Guid.NewGuid():N}",
             ]);
-            foreach (var project in builder.Resources.OfType<ProjectResource>())
-            {
-                builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-            }
+            AppHostFixture.WithoutOtlpExporter(builder);
 
             await using var app = await builder.BuildAsync().WaitAsync(Bound);
             await app.StartAsync().WaitAsync(Bound);

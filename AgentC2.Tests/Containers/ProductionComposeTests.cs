@@ -145,17 +145,7 @@ public sealed class ProductionComposeTests(ContainerEngine engine)
     // A new organization and key through the operator API at the edge.
     private async Task<string> OrganizationKeyAsync(HttpClient http)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/operator/organizations")
-        {
-            Content = JsonContent.Create(new { slug = "ct-" + Guid.NewGuid().ToString("N")[..10], name = "Containers tier" }),
-        };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", engine.Env["OPERATOR_API_KEY"]);
-        using var created = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        using var issue = new HttpRequestMessage(HttpMethod.Post, $"/api/operator/organizations/{id}/api-keys") { Content = JsonContent.Create(new { name = "tier" }) };
-        issue.Headers.Authorization = request.Headers.Authorization;
-        using var issued = await http.SendAsync(issue);
-        return (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        using var operatorClient = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = http.BaseAddress }, engine.Env["OPERATOR_API_KEY"]);
+        return (await Tenants.CreateOrganizationAsync(operatorClient)).ApiKey;
     }
 }

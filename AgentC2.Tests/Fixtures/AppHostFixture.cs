@@ -55,12 +55,7 @@ public sealed class AppHostFixture : IAsyncLifetime
                 $"--Parameters:demo-api-key={DemoApiKey}", $"--Parameters:operator-api-key={OperatorApiKey}",
             ]);
 
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
-        {
-            // Nothing listens for OTLP in tests; without an endpoint the services skip the exporter
-            // (and its 10 s flush at shutdown).
-            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        }
+        WithoutOtlpExporter(builder);
 
         // The worker writes JSON logs, and logs each request, so tests can check the format and trace ids.
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == AgentC2.ResourceNames.Worker))
@@ -104,6 +99,18 @@ public sealed class AppHostFixture : IAsyncLifetime
         // A service with replicas reports healthy once one of them is ready: wait for every one to be fully healthy (Redis
         // connected too), so that no test starts on half an application.
         await WaitEveryReplicaHealthyAsync(StartTimeout);
+    }
+
+    /// <summary>
+    /// Nothing listens for OTLP in tests; without an endpoint the services skip the exporter (and its 10 s flush at
+    /// shutdown).
+    /// </summary>
+    public static void WithoutOtlpExporter(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
     }
 
     public HttpClient CreateClient(string service) => App.CreateHttpClient(service, "http");

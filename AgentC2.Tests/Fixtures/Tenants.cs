@@ -11,6 +11,12 @@ internal static class Tenants
     public static async Task<TestOrganization> CreateOrganizationAsync(this AppHostFixture fixture, string? slug = null)
     {
         using var operatorClient = fixture.CreateApiClient(fixture.OperatorApiKey);
+        return await CreateOrganizationAsync(operatorClient, slug);
+    }
+
+    /// <summary>A new organization and key through the operator API that <paramref name="operatorClient"/> (presenting the operator key) reaches.</summary>
+    public static async Task<TestOrganization> CreateOrganizationAsync(HttpClient operatorClient, string? slug = null)
+    {
         slug ??= "org-" + Guid.NewGuid().ToString("N")[..12];
         using var created = await operatorClient.PostAsJsonAsync("/api/operator/organizations", new { slug, name = $"Test {slug}" });
         Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
