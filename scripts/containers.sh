@@ -78,8 +78,11 @@ start_engine() {
   if engine_pid >/dev/null; then
     docker info >/dev/null 2>&1 && return
   fi
-  [ -S "$SOCKET" ] && ! engine_pid >/dev/null && rm -f "$SOCKET"
-  if [ -S "$SOCKET" ]; then fail "another engine owns $SOCKET."; fi
+  if [ -S "$SOCKET" ] && ! engine_pid >/dev/null; then
+    # A socket without our engine: another engine's (refuse), or one left by an engine that died (remove it).
+    docker info >/dev/null 2>&1 && fail "another engine owns $SOCKET: stop it, or set AGENTC2_ENGINE_STATE to another folder."
+    rm -f "$SOCKET"
+  fi
   record_machine
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge

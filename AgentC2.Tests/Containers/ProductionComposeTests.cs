@@ -38,6 +38,40 @@ public sealed class ProductionComposeTests(ContainerEngine engine)
         }
     }
 
+    [Theory]
+    [InlineData("agent", "AgentC2.Agent.dll")]
+    [InlineData("worker", "AgentC2.Worker.dll")]
+    public async Task An_image_alone_turns_healthy_by_its_own_healthcheck_while_its_database_is_unreachable(string service, string assembly)
+    {
+        // The image's HEALTHCHECK asks the live probe, which answers while the service waits for PostgreSQL (here: never).
+        var name = $"{ContainerEngine.Project}-alone-{service}";
+        var run = await engine.DockerAsync(["run", "-d", "--name", name, "--health-interval", "2s", "--health-start-period", "60s",
+            "-e", "ConnectionStrings__agentc2=Host=nowhere.invalid;Username=x;Password=y;Database=agentc2",
+            "-e", "ConnectionStrings__redis=nowhere.invalid:6379,abortConnect=false",
+            "-e", "AgentC2__Internal__ApiKey=test-internal-key-for-the-image", "-e", "AgentC2__Tenancy__OperatorApiKey=test-operator-key-for-the-image",
+            $"{ContainerEngine.Registry}/agentc2-{service}:{ContainerEngine.Tag}"]);
+        try
+        {
+            Assert.True(run.ExitCode == 0, run.Output);
+            var health = await Eventually.MatchAsync(async _ => (await engine.DockerAsync(["inspect", "-f", "{{.State.Health.Status}} {{.State.Status}}", name])).StandardOutput.Trim(),
+                state => state.StartsWith("healthy", StringComparison.Ordinal) || state.EndsWith("exited", StringComparison.Ordinal), TimeSpan.FromSeconds(90), $"{service} image healthy");
+            Assert.True(health == "healthy running", $"{health}\n{(await engine.DockerAsync(["logs", "--tail", "20", name])).Output}");
+            var inspect = await engine.DockerAsync(["inspect", "-f", "{{json .Config.Healthcheck.Test}}", name]);
+            Assert.Contains(assembly, inspect.StandardOutput, StringComparison.Ordinal);
+
+            // SIGTERM: a clean exit within the grace period.
+            var started = DateTime.UtcNow;
+            await engine.DockerAsync(["stop", "--time", "30", name]);
+            var exit = await engine.DockerAsync(["inspect", "-f", "{{.State.ExitCode}}", name]);
+            engine.Timings.Enqueue($"{service} image alone: healthy without its database, stopped on SIGTERM in {(DateTime.UtcNow - started).TotalSeconds:F1} s, exit code {exit.StandardOutput.Trim()}");
+            Assert.Equal("0", exit.StandardOutput.Trim());
+        }
+        finally
+        {
+            await engine.DockerAsync(["rm", "-f", name]);
+        }
+    }
+
     [Fact]
     public async Task Through_the_edge_a_sync_invoke_and_an_async_run_followed_over_sse_succeed_and_internal_paths_are_refused()
     {
@@ -115,6 +149,17 @@ public sealed class ProductionComposeTests(ContainerEngine engine)
 
         using var before = await http.PostAsJsonAsync("/api/agents/keeper/invoke", new { input = "Remember #steps=2", executionMode = "sync" });
         var runId = (await before.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        // A console session: its cookie is encrypted with the data-protection key ring that lives in Redis.
+        var cookies = new CookieContainer();
+        using var console = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = engine.Edge };
+        using (var signIn = await console.PostAsync("/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["ApiKey"] = key,
+            ["__RequestVerificationToken"] = ConsoleForms.Token(await console.GetStringAsync("/sign-in")),
+        })))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        }
 
         var restarted = await engine.ComposeAsync(["restart", "--timeout", "30", "postgres", "redis"], TimeSpan.FromMinutes(3));
         Assert.True(restarted.ExitCode == 0, restarted.Output);
@@ -128,17 +173,25 @@ public sealed class ProductionComposeTests(ContainerEngine engine)
         var run = await Eventually.MatchAsync(async token => await http.GetAsync($"/api/runs/{runId}", token), response => response.StatusCode == HttpStatusCode.OK,
             TimeSpan.FromSeconds(90), "the run read back through the edge after the restart");
         Assert.Equal("succeeded", (await run.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        // The key ring came back with Redis's data: the same cookie still opens the console.
+        var runs = await Eventually.MatchAsync(async token => await console.GetAsync("/runs", token), response => response.StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(60), "the console session after the restart");
+        Assert.Contains("keeper", await runs.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        // A service stops on SIGTERM within its grace period and exits 0 (its 5 s readiness drain included).
-        var started = DateTime.UtcNow;
-        var stop = await engine.ComposeAsync(["stop", "--timeout", "45", "worker"], TimeSpan.FromMinutes(2));
-        var took = DateTime.UtcNow - started;
-        var workerExits = await engine.DockerAsync(["inspect", "-f", "{{.State.ExitCode}}", $"{ContainerEngine.Project}-worker-1", $"{ContainerEngine.Project}-worker-2"]);
-        engine.Timings.Enqueue($"worker replicas stopped on SIGTERM in {took.TotalSeconds:F1} s, exit codes {workerExits.StandardOutput.Replace('\n', ' ').Trim()}");
-        Assert.True(stop.ExitCode == 0, stop.Output);
-        Assert.All(workerExits.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), code => Assert.Equal("0", code.Trim()));
-        Assert.True(took < TimeSpan.FromSeconds(45), $"stopping took {took}");
-        var back = await engine.ComposeAsync(["up", "-d", "--wait", "--wait-timeout", "120", "worker"], TimeSpan.FromMinutes(3));
+        // Every service stops on SIGTERM within its grace period and exits 0 (its 5 s readiness drain included).
+        foreach (var service in Services)
+        {
+            var started = DateTime.UtcNow;
+            var stop = await engine.ComposeAsync(["stop", "--timeout", "45", service], TimeSpan.FromMinutes(2));
+            var took = DateTime.UtcNow - started;
+            var exits = await engine.DockerAsync(["inspect", "-f", "{{.State.ExitCode}}", $"{ContainerEngine.Project}-{service}-1", $"{ContainerEngine.Project}-{service}-2"]);
+            engine.Timings.Enqueue($"{service} replicas stopped on SIGTERM in {took.TotalSeconds:F1} s, exit codes {exits.StandardOutput.Replace('\n', ' ').Trim()}");
+            Assert.True(stop.ExitCode == 0, stop.Output);
+            Assert.All(exits.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), code => Assert.Equal("0", code.Trim()));
+            Assert.True(took < TimeSpan.FromSeconds(45), $"stopping {service} took {took}");
+        }
+
+        var back = await engine.ComposeAsync(["up", "-d", "--wait", "--wait-timeout", "180"], TimeSpan.FromMinutes(4));
         Assert.True(back.ExitCode == 0, back.Output + await engine.DiagnosticsAsync());
     }
 

@@ -94,6 +94,8 @@ public sealed class ContainerEngine : IAsyncLifetime
         var down = await ToolProcess.RunAsync("bash", [Script, "down"], null, TimeSpan.FromMinutes(3), Repository.Root);
         _folder.Delete(recursive: true);
         Assert.True(down.ExitCode == 0, $"scripts/containers.sh down failed:\n{down.Output}");
+        Assert.True(Timings.All(line => !line.StartsWith("left after down -v", StringComparison.Ordinal) || line.EndsWith(": 0 containers, 0 volumes, 0 networks", StringComparison.Ordinal)),
+            $"down -v left something behind: {string.Join("; ", Timings)}");
     }
 
     private static int Count(ProcessOutcome outcome) => outcome.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
