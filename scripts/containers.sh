@@ -16,7 +16,6 @@ SOCKET="$STATE/docker.sock"
 BRIDGE="agentc2br0"
 BRIDGE_ADDRESS="10.213.127.1/24"
 POOL="${AGENTC2_ENGINE_POOL:-10.213.0.0/18}"
-SWARM_POOL="10.213.64.0/18"
 BASE_IMAGE="agentc2.local/debian:bookworm"
 export DOCKER_HOST="unix://$SOCKET"
 
