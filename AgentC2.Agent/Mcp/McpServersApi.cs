@@ -111,11 +111,10 @@ internal static class McpServersApi
         }
 
         var tools = BuiltInTools.For(agent.Tools).Select(t => new ToolView(t.Name, t.Description, "built-in")).ToList();
-        foreach (var server in agent.McpServers)
-        {
-            // A server that cannot be started now is a 503 mcp-server-unavailable problem naming why.
-            tools.AddRange((await mcpTools.ForAsync(organizationId, [server], cancellationToken, throwWhenUnavailable: true)).Select(t => new ToolView(t.Name, t.Description, server)));
-        }
+        // One read of the registrations for all the agent's servers; a server that cannot be started now is a 503
+        // mcp-server-unavailable problem naming why.
+        tools.AddRange((await mcpTools.ForAsync(organizationId, agent.McpServers, cancellationToken, throwWhenUnavailable: true))
+            .Select(t => new ToolView(t.Name, t.Description, McpTools.ServerOf(t)!)));
 
         return TypedResults.Ok(tools);
     }

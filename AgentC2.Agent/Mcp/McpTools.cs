@@ -91,6 +91,9 @@ internal sealed partial class McpTools(
         }
     }
 
+    /// <summary>The MCP server a tool of <see cref="ForAsync"/> comes from (null for other tools).</summary>
+    public static string? ServerOf(AIFunction tool) => (tool as PooledTool)?.Server;
+
     private ToolOutput Counted(ToolOutput output)
     {
         metrics.Redacted(output.Redactions);
@@ -108,6 +111,8 @@ internal sealed partial class McpTools(
         public override string Description => tool.Description ?? string.Empty;
 
         public override JsonElement JsonSchema => tool.InputSchema;
+
+        public string Server => key.Server;
 
         protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken) =>
             await tools.CallAsync(key, tool.Name, arguments.ToDictionary(a => a.Key, a => a.Value), cancellationToken);
