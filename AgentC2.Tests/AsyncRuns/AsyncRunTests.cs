@@ -8,6 +8,9 @@ namespace AgentC2.Tests.AsyncRuns;
 [Collection(AppHostCollection.Name)]
 public sealed class AsyncRunTests(AppHostFixture fixture)
 {
+    /// <summary>An organization whose cap on running runs the test settings set to 0: its async runs stay queued.</summary>
+    public const string HeldOrganization = "queue-held";
+
     [Fact]
     public async Task An_async_run_is_driven_step_by_step_to_success_by_the_workers()
     {
@@ -45,7 +48,7 @@ public sealed class AsyncRunTests(AppHostFixture fixture)
     [Fact]
     public async Task Cancelling_a_queued_run_means_it_never_starts()
     {
-        var organization = await fixture.EnsureOrganizationAsync(AppHostFixture.HeldOrganization);
+        var organization = await fixture.EnsureOrganizationAsync(HeldOrganization);
         using var client = fixture.CreateApiClient(organization.ApiKey);
         await client.EnsureAgentAsync("held");
 
@@ -55,7 +58,7 @@ public sealed class AsyncRunTests(AppHostFixture fixture)
         Assert.Equal("cancelled", (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
 
         // The organization's cap is 0, so nothing of it could start anyway; lift doubt by checking the run stays untouched.
-        await Task.Delay(AppHostFixture.LeaseDuration);
+        await Task.Delay(TestSettings.LeaseDuration);
         var run = await client.GetRunAsync(id);
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         Assert.Equal(0, run.GetProperty("stepsCompleted").GetInt32());
@@ -68,7 +71,7 @@ public sealed class AsyncRunTests(AppHostFixture fixture)
     [Fact]
     public async Task A_queued_run_of_a_capped_organization_waits_while_others_are_served()
     {
-        var held = await fixture.EnsureOrganizationAsync(AppHostFixture.HeldOrganization);
+        var held = await fixture.EnsureOrganizationAsync(HeldOrganization);
         using var heldClient = fixture.CreateApiClient(held.ApiKey);
         await heldClient.EnsureAgentAsync("held");
         var other = await fixture.CreateOrganizationAsync();

@@ -15,7 +15,7 @@ public sealed class RunEventsTests(AppHostFixture fixture)
         var organization = await fixture.CreateOrganizationAsync();
         using var client = fixture.CreateApiClient(organization.ApiKey);
         await client.CreateAgentAsync("streamed");
-        var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent);
+        var replicas = await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent);
         Assert.Equal(2, replicas.Count);
 
         // Steps are taken by whichever replica the worker reaches; each follower is bound to one replica.

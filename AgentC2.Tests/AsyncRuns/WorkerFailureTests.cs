@@ -40,7 +40,7 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
             TimeSpan.FromSeconds(60), "runs leased while others are done");
         var victim = leased.First(r => r.Owner is not null && r.MidWay > 0).Owner!;
         var pid = int.Parse(victim.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
-        var replicaId = await fixture.ReplicaIdOfProcessAsync(AgentC2.ResourceNames.Worker, pid);
+        var replicaId = await fixture.Replicas.IdOfProcessAsync(AgentC2.ResourceNames.Worker, pid);
         var killedAt = (await database.QueryAsync("SELECT now()", r => r.GetDateTime(0)))[0];
         Process.GetProcessById(pid).Kill();
         var orphans = await database.QueryAsync(
@@ -72,7 +72,7 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         }
         finally
         {
-            await fixture.StartReplicaAsync(replicaId, AgentC2.ResourceNames.Worker);
+            await fixture.Replicas.StartAsync(replicaId, AgentC2.ResourceNames.Worker);
         }
     }
 
@@ -84,17 +84,17 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         await client.CreateAgentAsync("handover", maxSteps: 40);
         await using var database = await fixture.OpenDatabaseAsync();
 
-        var ids = await fixture.WithServiceErrorsAsync(AgentC2.ResourceNames.Agent, () => Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+        var ids = await fixture.ServiceErrors.AttachedToAsync(AgentC2.ResourceNames.Agent, () => Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
             client.InvokeAsyncRunAsync("handover", new { input = $"long {i} #steps=25 #latency=100", maxSteps = 40 }))));
         var leased = await Eventually.MatchAsync(
             _ => database.QueryAsync("SELECT DISTINCT lease_owner FROM runs WHERE organization_id = $1 AND status = 'running'", r => r.GetString(0), organization.Id),
             owners => owners.Count > 0, TimeSpan.FromSeconds(30), "a worker holding runs");
         var stopping = leased[0];
-        var replicaId = await fixture.ReplicaIdOfProcessAsync(AgentC2.ResourceNames.Worker, int.Parse(stopping.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture));
+        var replicaId = await fixture.Replicas.IdOfProcessAsync(AgentC2.ResourceNames.Worker, int.Parse(stopping.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture));
         var held = await database.QueryAsync("SELECT id FROM runs WHERE lease_owner = $1 AND status = 'running'", r => r.GetGuid(0), stopping);
 
         var clock = Stopwatch.StartNew();
-        await fixture.ExecuteReplicaCommandAsync(replicaId, KnownResourceCommands.StopCommand);
+        await fixture.Replicas.ExecuteAsync(replicaId, KnownResourceCommands.StopCommand);
         try
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the worker took {clock.Elapsed} to stop");
@@ -111,7 +111,7 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         }
         finally
         {
-            await fixture.StartReplicaAsync(replicaId, AgentC2.ResourceNames.Worker);
+            await fixture.Replicas.StartAsync(replicaId, AgentC2.ResourceNames.Worker);
         }
     }
 
@@ -146,7 +146,7 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         var id = await client.InvokeAsyncRunAsync("measured", new { input = "count me #steps=2", executionMode = "async" });
         await client.WaitForStatusAsync(id, "succeeded");
 
-        var addresses = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Worker);
+        var addresses = await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Worker);
         var scrapes = await Task.WhenAll(addresses.Select(Metrics.ScrapeAsync));
         // Counters and the gauge exist on every worker from the start; the wait histogram once a worker has claimed a run.
         foreach (var name in new[]

@@ -9,10 +9,13 @@ namespace AgentC2.Tests.Console;
 [Collection(AppHostCollection.Name)]
 public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser) : IClassFixture<Browser>, IAsyncLifetime
 {
+    /// <summary>An organization the console tests run out of requests (its own window, so other tests are not affected).</summary>
+    public const string LimitedOrganization = "console-limited";
+
     private Uri Console => fixture.CreateClient(ResourceNames.Frontend).BaseAddress!;
 
     /// <summary>Both console replicas answer before a test starts (the shared address may send a browser to either).</summary>
-    public Task InitializeAsync() => fixture.WaitReplicasReadyAsync(ResourceNames.Frontend, TimeSpan.FromSeconds(60));
+    public Task InitializeAsync() => fixture.Replicas.WaitReadyAsync(ResourceNames.Frontend, TimeSpan.FromSeconds(60));
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -202,7 +205,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     [Fact]
     public async Task A_cookie_and_an_antiforgery_token_issued_by_one_replica_are_accepted_by_the_other()
     {
-        var replicas = await fixture.ReplicaAddressesAsync(ResourceNames.Frontend);
+        var replicas = await fixture.Replicas.AddressesAsync(ResourceNames.Frontend);
         Assert.Equal(2, replicas.Count);
         var cookies = new CookieContainer();
         using var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
@@ -265,7 +268,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     [Fact]
     public async Task A_rate_limited_organization_is_told_when_to_try_again()
     {
-        var organization = await fixture.EnsureOrganizationAsync(AppHostFixture.ConsoleLimitedOrganization);
+        var organization = await fixture.EnsureOrganizationAsync(LimitedOrganization);
         var page = await browser.NewPageAsync(Console);
         await SignInAsync(page, organization.ApiKey);
 
@@ -288,8 +291,8 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         await SignInAsync(page, fixture.DemoApiKey);
 
         // Each replica stopped and started by its own id, so that both come back.
-        var replicas = await fixture.ReplicaIdsAsync(ResourceNames.Agent);
-        await Task.WhenAll(replicas.Select(fixture.StopReplicaAsync));
+        var replicas = await fixture.Replicas.IdsAsync(ResourceNames.Agent);
+        await Task.WhenAll(replicas.Select(fixture.Replicas.StopAsync));
 
         try
         {
@@ -303,10 +306,10 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
             // Both started before waiting: the resource as a whole reports "failed" while one replica is still stopped.
             foreach (var replica in replicas)
             {
-                await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StartCommand);
+                await fixture.Replicas.ExecuteAsync(replica, KnownResourceCommands.StartCommand);
             }
 
-            await fixture.WaitReplicasReadyAsync(ResourceNames.Agent, AppHostFixture.StartTimeout);
+            await fixture.Replicas.WaitReadyAsync(ResourceNames.Agent, AppHostFixture.StartTimeout);
         }
 
         var back = await page.GotoAsync("/agents");

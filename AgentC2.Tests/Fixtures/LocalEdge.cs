@@ -35,7 +35,7 @@ internal sealed class LocalEdge : IAsyncDisposable
     /// <summary>Starts Caddy in front of every agent replica and the console, and waits until it answers.</summary>
     public static async Task<LocalEdge> StartAsync(AppHostFixture fixture)
     {
-        var agents = await fixture.ReplicaAddressesAsync(ResourceNames.Agent).WaitAsync(Bound);
+        var agents = await fixture.Replicas.AddressesAsync(ResourceNames.Agent).WaitAsync(Bound);
         Assert.Equal(2, agents.Count);
         var port = Loopback.FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");

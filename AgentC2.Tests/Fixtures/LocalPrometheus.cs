@@ -25,7 +25,7 @@ internal sealed class LocalPrometheus : IAsyncDisposable
         var jobs = new List<string>();
         foreach (var service in AppHostFixture.ServiceNames)
         {
-            var targets = (await fixture.ReplicaAddressesAsync(service)).Select(address => $"'{address.Authority}'");
+            var targets = (await fixture.Replicas.AddressesAsync(service)).Select(address => $"'{address.Authority}'");
             jobs.Add($"""
                   - job_name: {service}
                     metrics_path: {ServicePaths.Metrics}

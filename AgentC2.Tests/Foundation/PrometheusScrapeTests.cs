@@ -19,7 +19,7 @@ public sealed class PrometheusScrapeTests(AppHostFixture fixture) : IAsyncLifeti
         // Every replica of every service is up as a target.
         var targets = await Eventually.MatchAsync(async token => string.Join("; ", (await _prometheus.QueryAsync("up", token))
                 .Select(r => $"{LocalPrometheus.Label(r, "job")} {LocalPrometheus.Label(r, "instance")} up={LocalPrometheus.Value(r)}")),
-            summary => summary.Split("up=1").Length - 1 == AppHostFixture.ServiceNames.Sum(fixture.ReplicaCount), TimeSpan.FromSeconds(60), "every replica scraped");
+            summary => summary.Split("up=1").Length - 1 == AppHostFixture.ServiceNames.Sum(fixture.Replicas.Count), TimeSpan.FromSeconds(60), "every replica scraped");
         Assert.All(AppHostFixture.ServiceNames, job => Assert.Contains($"{job} ", targets, StringComparison.Ordinal));
 
         // The health-check metric of every service, with its checks, all healthy (checks run every 15 s: a console that

@@ -34,7 +34,7 @@ internal sealed class ForeignMcpSession : IDisposable
     public static async Task<ForeignMcpSession> StartAsync(AppHostFixture fixture, string server, object registration)
     {
         var organization = await fixture.CreateOrganizationAsync();
-        var session = new ForeignMcpSession(fixture, organization, await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent));
+        var session = new ForeignMcpSession(fixture, organization, await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent));
         using var added = await session.Clients[0].PostAsJsonAsync("/api/mcp-servers", registration);
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         using var agent = await session.Clients[0].PostAsJsonAsync("/api/agents", new { slug = Agent, name = "Foreign tools", tools = Array.Empty<string>(), mcpServers = new[] { server } });

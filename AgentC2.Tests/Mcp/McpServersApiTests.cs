@@ -28,7 +28,7 @@ public sealed class McpServersApiTests(AppHostFixture fixture)
 
         // The pool that served it, as operators see it: each replica shows its own pool, so every replica is asked
         // directly (the shared proxy keeps a connection on one replica, which need not be the one that ran the agent).
-        var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent);
+        var replicas = await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent);
         var pools = await Task.WhenAll(replicas.Select(async replica =>
         {
             using var operatorClient = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = replica }, fixture.OperatorApiKey);

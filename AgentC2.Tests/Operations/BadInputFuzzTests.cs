@@ -31,7 +31,7 @@ public sealed class BadInputFuzzTests(AppHostFixture fixture, ITestOutputHelper 
         using var victimRun = await victimClient.PostAsJsonAsync("/api/agents/secret-agent/invoke", new { input = marker + " #steps=1" });
         var victimRunId = (await victimRun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
-        var attacker = await fixture.EnsureOrganizationAsync(AppHostFixture.DrillOrganization);
+        var attacker = await fixture.EnsureOrganizationAsync(DrillLoad.Organization);
         using var anonymous = fixture.CreateClient(ResourceNames.Agent);
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 

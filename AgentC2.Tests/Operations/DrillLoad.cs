@@ -11,6 +11,9 @@ namespace AgentC2.Tests.Operations;
 /// </summary>
 internal sealed class DrillLoad : IAsyncDisposable
 {
+    /// <summary>The organization the operations drills load the application with: limits far above the drills' load.</summary>
+    public const string Organization = "drill";
+
     private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private readonly ConcurrentQueue<Exchange> _exchanges = new();

@@ -99,11 +99,11 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
 
     private async Task<Drill> DrillAsync(string resource, string check, string[] reporting, Func<HttpClient, Task> whileDown, Func<HttpClient, Task>? beforeStop = null)
     {
-        var organization = await fixture.EnsureOrganizationAsync(AppHostFixture.DrillOrganization);
+        var organization = await fixture.EnsureOrganizationAsync(DrillLoad.Organization);
         using var api = _edge.CreateApiClient(organization.ApiKey);
         await api.EnsureAgentAsync("assistant");
-        var processes = await fixture.ServiceProcessesAsync();
-        var reporters = reporting.Sum(fixture.ReplicaCount);
+        var processes = await fixture.Replicas.ProcessesAsync();
+        var reporters = reporting.Sum(fixture.Replicas.Count);
         var selector = $"check=\"{check}\",job=~\"{string.Join('|', reporting)}\"";
         var unhealthy = $"agentc2_health_check_status{{{selector}}} == 0";
         var alert = $"ALERTS{{alertname=\"AgentC2HealthCheckUnhealthy\",{selector}}}";
@@ -119,14 +119,14 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
 
         var down = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        await fixture.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand);
+        await fixture.Replicas.ExecuteOnResourceAsync(resource, KnownResourceCommands.StopCommand);
         TimeSpan outage, toMetric, toAlert;
         string alertState;
         try
         {
             foreach (var service in reporting)
             {
-                foreach (var replica in await fixture.ReplicaAddressesAsync(service))
+                foreach (var replica in await fixture.Replicas.AddressesAsync(service))
                 {
                     using var client = new HttpClient { BaseAddress = replica, Timeout = TimeSpan.FromSeconds(10) };
                     await Eventually.MatchAsync(async _ =>
@@ -154,13 +154,13 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
         finally
         {
             outage = clock.Elapsed;
-            await fixture.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
+            await fixture.Replicas.ExecuteOnResourceAsync(resource, KnownResourceCommands.StartCommand);
         }
 
         var up = DateTime.UtcNow;
         clock.Restart();
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(Bound);
-        await fixture.WaitEveryReplicaHealthyAsync(Bound);
+        await fixture.Replicas.WaitEveryHealthyAsync(Bound);
 
         var healthy = DateTime.UtcNow;
         var toHealthy = clock.Elapsed;
@@ -197,7 +197,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
             r => r.GetString(0), (object)refusedInputs, (object)named);
         await AssertInterruptedRunsFailedAsync(database, named);
 
-        var processesAfter = await fixture.ServiceProcessesAsync();
+        var processesAfter = await fixture.Replicas.ProcessesAsync();
         var drill = new Drill(load.Between(DateTime.MinValue, down), load.Between(down, up), load.Between(up, healthy.Add(EdgeCatchUp)), load.Between(healthy.Add(EdgeCatchUp), end));
         var report = $"""
             {resource} outage drill: {resource} stopped for {outage.TotalSeconds:F0} s under load through the edge

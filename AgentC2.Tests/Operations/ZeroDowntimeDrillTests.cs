@@ -23,7 +23,7 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
     [Fact]
     public async Task Restarting_the_agent_replicas_one_at_a_time_behind_the_edge_fails_no_request()
     {
-        var organization = await fixture.EnsureOrganizationAsync(AppHostFixture.DrillOrganization);
+        var organization = await fixture.EnsureOrganizationAsync(DrillLoad.Organization);
         using var api = _edge.CreateApiClient(organization.ApiKey);
         await api.EnsureAgentAsync("assistant");
         await using var load = DrillLoad.Start(api, "assistant");
@@ -31,14 +31,14 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, ITestOutputHe
         var watch = Stopwatch.StartNew();
         var steps = new List<string>();
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var replicaIds = await fixture.ReplicaIdsAsync(ResourceNames.Agent);
+        var replicaIds = await fixture.Replicas.IdsAsync(ResourceNames.Agent);
         foreach (var replica in replicaIds)
         {
             Step($"stopping {replica}");
-            await fixture.StopReplicaAsync(replica).WaitAsync(Bound);
+            await fixture.Replicas.StopAsync(replica).WaitAsync(Bound);
             Step($"{replica} stopped, starting it");
-            await fixture.ExecuteReplicaCommandAsync(replica, KnownResourceCommands.StartCommand).WaitAsync(Bound);
-            await fixture.WaitReplicasReadyAsync(ResourceNames.Agent, AppHostFixture.StartTimeout);
+            await fixture.Replicas.ExecuteAsync(replica, KnownResourceCommands.StartCommand).WaitAsync(Bound);
+            await fixture.Replicas.WaitReadyAsync(ResourceNames.Agent, AppHostFixture.StartTimeout);
             Step($"{replica} ready");
             // Let the edge's health check see the restarted replica before the next one goes.
             await Task.Delay(TimeSpan.FromSeconds(6));

@@ -13,7 +13,7 @@ public sealed class AgentMetricsTests(AppHostFixture fixture)
         var organization = await fixture.CreateOrganizationAsync();
         using var client = fixture.CreateApiClient(organization.ApiKey);
         await client.CreateAgentAsync("measured");
-        var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10));
+        var replicas = await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10));
 
         // Runs on both replicas: each new connection may land on either, so run until both have executed one.
         var text = string.Empty;
@@ -55,7 +55,7 @@ public sealed class AgentMetricsTests(AppHostFixture fixture)
     public async Task Long_conversations_are_compacted_and_the_same_history_is_summarised_once_per_instance()
     {
         var organization = await fixture.CreateOrganizationAsync();
-        var replica = (await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10)))[0];
+        var replica = (await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10)))[0];
         using var client = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = replica }, organization.ApiKey);
         await client.CreateAgentAsync("long-context");
         var misses = await Metrics.SumAsync([replica], "agentc2_compression_cache_misses_total");

@@ -7,17 +7,21 @@ namespace AgentC2.Tests.Runs;
 [Collection(AppHostCollection.Name)]
 public sealed class RateLimitTests(AppHostFixture fixture)
 {
+    /// <summary>An organization whose rate limit the test settings lower.</summary>
+    public const string Organization = "rate-limited";
+    public const int Permits = 10;
+
     [Fact]
     public async Task The_limit_is_shared_across_replicas()
     {
-        var organization = await fixture.CreateOrganizationAsync(AppHostFixture.RateLimitedOrganization);
+        var organization = await fixture.CreateOrganizationAsync(Organization);
         var proxy = fixture.CreateClient(AgentC2.ResourceNames.Agent).BaseAddress!;
-        var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10));
+        var replicas = await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(2, replicas.Count);
 
         // 3N requests, each on a new connection, alternating between the two replicas.
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 3 * AppHostFixture.RateLimitedPermits; i++)
+        for (var i = 0; i < 3 * Permits; i++)
         {
             using var client = AppHostFixture.WithApiKey(
                 new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = replicas[i % 2] }, organization.ApiKey);
@@ -31,8 +35,8 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         }
 
         Assert.True(statuses.All(s => s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests), string.Join(", ", statuses));
-        Assert.Equal(AppHostFixture.RateLimitedPermits, statuses.Count(s => s == HttpStatusCode.OK));
-        Assert.Equal(2 * AppHostFixture.RateLimitedPermits, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Equal(Permits, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(2 * Permits, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
         Assert.NotEqual(proxy, replicas[0]);
 
         // Probes are never limited.
@@ -45,10 +49,10 @@ public sealed class RateLimitTests(AppHostFixture fixture)
     {
         var organization = await fixture.CreateOrganizationAsync();
         using var client = fixture.CreateApiClient(organization.ApiKey);
-        var replicas = await fixture.ReplicaAddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10));
+        var replicas = await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10));
         var before = await Metrics.SumAsync(replicas, "agentc2_rate_limit_fail_open_total");
 
-        await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StopCommand);
+        await fixture.Replicas.ExecuteOnResourceAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StopCommand);
         try
         {
             await Eventually.MatchAsync(ct => ProbeResult.GetAsync(fixture.CreateClient(AgentC2.ResourceNames.Agent), "/api/health", ct),
@@ -63,11 +67,11 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         }
         finally
         {
-            await fixture.ExecuteCommandAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StartCommand);
+            await fixture.Replicas.ExecuteOnResourceAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StartCommand);
         }
 
         // Every replica back on Redis (not just the one the shared address picks), so the next test starts from a healthy application.
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Redis).WaitAsync(TimeSpan.FromSeconds(30));
-        await fixture.WaitReplicasReadyAsync(AgentC2.ResourceNames.Agent, TimeSpan.FromSeconds(30), ServicePaths.Health);
+        await fixture.Replicas.WaitReadyAsync(AgentC2.ResourceNames.Agent, TimeSpan.FromSeconds(30), ServicePaths.Health);
     }
 }
