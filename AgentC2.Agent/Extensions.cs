@@ -36,6 +36,8 @@ internal static class Extensions
         builder.Services.AddSingleton<ContextCompactor>();
         builder.Services.AddSingleton<StepExecutor>();
         builder.Services.AddSingleton<SyncRunner>();
+        builder.Services.AddSingleton<SyncRunHandoff>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SyncRunHandoff>());
         builder.Services.AddSingleton<InterruptedRuns>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InterruptedRuns>());
         builder.Services.AddSingleton<InvokeService>();

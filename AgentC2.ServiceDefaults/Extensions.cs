@@ -27,6 +27,9 @@ public static class ServiceDefaultsExtensions
             http.AddServiceDiscovery();
         });
         builder.Services.AddProblemDetails();
+
+        // Work in flight is drained within one bound; the orchestrators' grace periods are derived from the same one.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = AgentC2.ShutdownBounds.HostShutdown);
         return builder;
     }
 

@@ -27,6 +27,14 @@ internal sealed class AgentOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SyncTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// After the stop signal, how long this instance's synchronous runs may go on before they are handed to the durable
+    /// queue (a worker finishes them from their last checkpoint; their clients get 202 and the run's address). Defaults to
+    /// <see cref="ShutdownBounds.Drain"/>, from which the orchestrators' grace periods are derived: it may only be shorter.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan SyncRunDrain { get; set; } = ShutdownBounds.Drain;
+
     /// <summary>How long an instance reuses an agent's definition for invocations (changes reach every instance at once through Redis).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DefinitionCacheDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -19,6 +19,9 @@ public abstract record InvokeOutcome
 
     /// <summary>An asynchronous run, committed to the queue.</summary>
     public sealed record Accepted(RunRecord Run) : InvokeOutcome;
+
+    /// <summary>A synchronous run the instance handed to the queue as it stopped: a worker finishes it.</summary>
+    public sealed record HandedOff(RunRecord Run) : InvokeOutcome;
 }
 
 /// <summary>
@@ -58,8 +61,8 @@ internal sealed class InvokeService(
         switch (created)
         {
             case CreateRunResult.Created { Run.ExecutionMode: ExecutionModes.Sync } fresh:
-                var (run, steps) = await syncRunner.RunAsync(fresh.Run, agent);
-                return new InvokeOutcome.Completed(run, steps);
+                var result = await syncRunner.RunAsync(fresh.Run, agent);
+                return result.HandedOff ? new InvokeOutcome.HandedOff(result.Run) : new InvokeOutcome.Completed(result.Run, result.Steps);
             case CreateRunResult.Created fresh:
                 return new InvokeOutcome.Accepted(fresh.Run);
             case CreateRunResult.Existing existing:

@@ -8,7 +8,9 @@ namespace AgentC2.Agent.Runs;
 /// A run's events as Server-Sent Events: first the steps already checkpointed (after <c>Last-Event-ID</c> when the
 /// client resumes), then live steps as any replica checkpoints them (Redis pub/sub), then one <c>status</c> event
 /// when the run ends, and the stream closes. The database is read again every <see cref="ReconcileInterval"/>, so
-/// an event lost on the way (or Redis being away) only delays the stream; steps are sent once each, in order.
+/// an event lost on the way (or Redis being away) only delays the stream; steps are sent once each, in order. When the
+/// instance stops (<paramref name="ending"/>), the stream ends cleanly after the last step it sent; the client resumes on
+/// another instance with <c>Last-Event-ID</c> and misses nothing.
 /// </summary>
 internal sealed class RunEventStream(RunStore runs, RunEvents events, TimeProvider time)
 {
@@ -19,14 +21,14 @@ internal sealed class RunEventStream(RunStore runs, RunEvents events, TimeProvid
     public static readonly TimeSpan ReconcileInterval = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
 
-    public async IAsyncEnumerable<SseItem<object>> FollowAsync(RunRecord run, int afterStep, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<SseItem<object>> FollowAsync(RunRecord run, int afterStep, CancellationToken ending, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var live = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true });
         await using var subscription = await events.SubscribeAsync(run.Id, e => live.Writer.TryWrite(e));
 
         var last = afterStep;
         var lastSent = time.GetTimestamp();
-        while (true)
+        while (!ending.IsCancellationRequested)
         {
             // What the database holds: steps not sent yet, and whether the run has ended.
             var current = await runs.FindAsync(run.OrganizationId, run.Id, cancellationToken) ?? run;
@@ -45,7 +47,7 @@ internal sealed class RunEventStream(RunStore runs, RunEvents events, TimeProvid
 
             // Live events until the next reconciliation; a gap in step numbers or the run's end sends us back to the database.
             using var interval = new CancellationTokenSource(ReconcileInterval, time);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, interval.Token);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ending, interval.Token);
             var reread = false;
             while (!reread && await WaitAsync(live.Reader, wait.Token))
             {
@@ -65,6 +67,11 @@ internal sealed class RunEventStream(RunStore runs, RunEvents events, TimeProvid
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            if (ending.IsCancellationRequested)
+            {
+                yield break;
+            }
+
             if (time.GetElapsedTime(lastSent) >= HeartbeatInterval)
             {
                 lastSent = time.GetTimestamp();

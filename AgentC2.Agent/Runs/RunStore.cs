@@ -210,6 +210,25 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, 
     /// </summary>
     public Task<RunRecord?> SaveFinalStepAsync(RunStepRecord step, string output) => inserts.FinishAsync(step, output);
 
+    /// <summary>
+    /// Puts a synchronous run this instance was executing (no worker's lease) into the queue, available now: a worker goes
+    /// on from its last checkpointed step. Returns the run as it then is (unchanged when it had ended meanwhile).
+    /// </summary>
+    public async Task<RunRecord> HandOffAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<RunRecord>(new CommandDefinition(
+            $"""
+            WITH r AS (
+                UPDATE runs SET status = 'queued', available_at = @now, updated_at = @now
+                WHERE id = @id AND status = 'running' AND lease_owner IS NULL
+                RETURNING *)
+            SELECT {RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
+            """,
+            new { run.Id, now = time.GetUtcNow() }, cancellationToken: cancellationToken))
+            ?? (await FindAsync(run.OrganizationId, run.Id, cancellationToken))!;
+    }
+
     /// <summary>Moves a run that is not yet terminal to a terminal status, and returns the run as it then is.</summary>
     public async Task<RunRecord> FinishAsync(RunRecord run, string status, string? output, string? error, CancellationToken cancellationToken)
     {

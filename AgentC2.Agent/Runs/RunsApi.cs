@@ -1,3 +1,4 @@
+using AgentC2.ServiceDefaults.Health;
 using AgentC2.Agent.Agents;
 using AgentC2.Agent.Errors;
 using AgentC2.Agent.Tenancy;
@@ -39,6 +40,9 @@ internal static class RunsApi
                 return TypedResults.Ok(RunView.Of(completed.Run, completed.Steps ?? await runs.GetStepsAsync(completed.Run.Id, cancellationToken)));
             case InvokeOutcome.Accepted accepted:
                 return TypedResults.Accepted($"/api/runs/{accepted.Run.Id}", new RunAccepted(accepted.Run.Id, accepted.Run.Status));
+            case InvokeOutcome.HandedOff handedOff:
+                // The instance stopped before the run ended: a worker finishes it; the client follows it as an async run.
+                return TypedResults.Accepted($"/api/runs/{handedOff.Run.Id}", new RunAccepted(handedOff.Run.Id, handedOff.Run.Status));
             case InvokeOutcome.Invalid invalid:
                 return Problems.ValidationResult(invalid.Errors);
             case InvokeOutcome.IdempotencyKeyReused:
@@ -69,12 +73,16 @@ internal static class RunsApi
             : Problems.ConflictResult($"The run has already ended ({found.Status}); only queued and running runs can be cancelled.", Problems.RunEnded);
     }
 
-    /// <summary>Server-Sent Events: <c>step</c> (id = step number) for each step, then one <c>status</c> when the run ends.</summary>
+    /// <summary>
+    /// Server-Sent Events: <c>step</c> (id = step number) for each step, then one <c>status</c> when the run ends. A stream that
+    /// ends without <c>status</c> (the instance stopped) is resumed with <c>Last-Event-ID</c>.
+    /// </summary>
     private static async Task<Results<ServerSentEventsResult<object>, ProblemHttpResult>> FollowRun(
         Guid id,
         HttpContext context,
         RunStore runs,
         RunEventStream stream,
+        InstanceDrain drain,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
         CancellationToken cancellationToken)
     {
@@ -84,7 +92,7 @@ internal static class RunsApi
         }
 
         var after = int.TryParse(lastEventId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
-        return TypedResults.ServerSentEvents(stream.FollowAsync(run, after, cancellationToken));
+        return TypedResults.ServerSentEvents(stream.FollowAsync(run, after, drain.StreamsEnding, cancellationToken));
     }
 
     private static async Task<Results<Ok<RunPage>, ValidationProblem, ProblemHttpResult>> ListRuns(

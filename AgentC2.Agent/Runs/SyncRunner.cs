@@ -19,20 +19,25 @@ internal sealed class SyncRunner(
     RunStore runs,
     RunEvents events,
     InterruptedRuns interrupted,
+    SyncRunHandoff handoff,
     AgentMetrics metrics,
     IOptions<AgentOptions> options,
-    IHostApplicationLifetime lifetime,
     TimeProvider time)
 {
+    /// <summary>The error a run gets when it was handed over: it never ends this way (a worker finishes it).</summary>
+    private const string HandedOffStatus = "handed-off";
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>
     /// Runs a new run to its end; returns it and its steps as stored. If the database becomes unreachable before the
     /// run ends, the run is handed to <see cref="InterruptedRuns"/> and <see cref="RunInterruptedException"/> is thrown.
     /// </summary>
-    public async Task<(RunRecord Run, IReadOnlyList<RunStepRecord> Steps)> RunAsync(RunRecord run, AgentDefinition agent)
+    public async Task<SyncResult> RunAsync(RunRecord run, AgentDefinition agent)
     {
         try
         {
-            return await RunToEndAsync(run, agent);
+            return handoff.Stopping ? await QueueAndAwaitAsync(run) : await RunToEndAsync(run, agent);
         }
         catch (Exception exception) when (DatabaseFailures.IsUnavailable(exception))
         {
@@ -41,10 +46,29 @@ internal sealed class SyncRunner(
         }
     }
 
-    private async Task<(RunRecord Run, IReadOnlyList<RunStepRecord> Steps)> RunToEndAsync(RunRecord run, AgentDefinition agent)
+    /// <summary>
+    /// The instance is stopping: the run goes to the queue at once and is awaited for what is left of the drain bound;
+    /// its client gets the result, or 202 and the run's address.
+    /// </summary>
+    private async Task<SyncResult> QueueAndAwaitAsync(RunRecord run)
+    {
+        var queued = await runs.HandOffAsync(run, CancellationToken.None);
+        handoff.HandedOff(run.Id, 0);
+        while (!RunStatus.IsTerminal(queued.Status) && handoff.Remaining > PollInterval)
+        {
+            await Task.Delay(PollInterval, time);
+            queued = (await runs.FindAsync(run.OrganizationId, run.Id, CancellationToken.None))!;
+        }
+
+        return RunStatus.IsTerminal(queued.Status)
+            ? new SyncResult(queued, await runs.GetStepsAsync(run.Id, CancellationToken.None), HandedOff: false)
+            : new SyncResult(queued, [], HandedOff: true);
+    }
+
+    private async Task<SyncResult> RunToEndAsync(RunRecord run, AgentDefinition agent)
     {
         var started = time.GetTimestamp();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(handoff.HandOff);
         deadline.CancelAfter(options.Value.SyncTimeout);
         var completed = new List<RunStepRecord>();
         (string Status, string? Output, string? Error, RunRecord? Finished) result;
@@ -61,6 +85,13 @@ internal sealed class SyncRunner(
         }
 
         var (status, output, error, finished) = result;
+        if (status == HandedOffStatus)
+        {
+            var queued = await runs.HandOffAsync(run, CancellationToken.None);
+            handoff.HandedOff(run.Id, completed.Count);
+            return new SyncResult(queued, completed, HandedOff: queued.Status == RunStatus.Queued);
+        }
+
         if (finished is null)
         {
             finished = await runs.FinishAsync(run, status, output, error, CancellationToken.None);
@@ -69,7 +100,7 @@ internal sealed class SyncRunner(
 
         metrics.RunFinished(agent.Slug, run.ExecutionMode, finished.Status, time.GetElapsedTime(started));
         unavailable?.Throw();
-        return (finished, completed);
+        return new SyncResult(finished, completed, HandedOff: false);
     }
 
     private async Task<(string Status, string? Output, string? Error, RunRecord? Finished)> ExecuteAsync(
@@ -92,9 +123,10 @@ internal sealed class SyncRunner(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return (RunStatus.Failed, null, lifetime.ApplicationStopping.IsCancellationRequested
-                ? "The agent service stopped before the run finished."
-                : $"The run did not finish within the synchronous limit of {options.Value.SyncTimeout.TotalSeconds} s; use executionMode async for long runs.", null);
+            // The step in flight is not checkpointed: the worker that takes the run over executes it again.
+            return handoff.HandOff.IsCancellationRequested
+                ? (HandedOffStatus, null, null, null)
+                : (RunStatus.Failed, null, $"The run did not finish within the synchronous limit of {options.Value.SyncTimeout.TotalSeconds} s; use executionMode async for long runs.", null);
         }
         catch (Exception exception) when (exception is not (NpgsqlException or McpPoolExhaustedException or McpServerUnavailableException))
         {
@@ -102,3 +134,9 @@ internal sealed class SyncRunner(
         }
     }
 }
+
+/// <summary>
+/// A synchronous run as its request ends: finished (with its steps as this instance executed them), or handed to the
+/// queue because the instance stopped (a worker finishes it; the client follows <c>/api/runs/{id}</c>).
+/// </summary>
+internal sealed record SyncResult(RunRecord Run, IReadOnlyList<RunStepRecord> Steps, bool HandedOff);

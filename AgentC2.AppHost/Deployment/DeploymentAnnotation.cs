@@ -37,10 +37,11 @@ internal sealed class DeploymentAnnotation : IResourceAnnotation
     public string ReadinessPath { get; set; } = ServicePaths.Ready;
 
     /// <summary>
-    /// How long the orchestrator waits after the stop signal before it kills the process: the readiness drain
-    /// (5 s), in-flight requests and, for the worker, handing its runs back (up to 30 s).
+    /// How long the orchestrator waits after the stop signal before it kills the process: derived from the services' one
+    /// drain bound (<see cref="ShutdownBounds"/>: the readiness drain, sync runs finishing or handed to the queue, the
+    /// worker handing its runs back), the same on every platform.
     /// </summary>
-    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(45);
+    public TimeSpan StopGracePeriod { get; set; } = ShutdownBounds.GracePeriod;
 
     /// <summary>How long a new instance may take before failing health checks counts (migrations run at start-up).</summary>
     public TimeSpan StartPeriod { get; set; } = TimeSpan.FromSeconds(30);

@@ -64,17 +64,19 @@ internal static partial class DeploymentArtifacts
     /// <summary>Every artifact of the plan, in the order they are written.</summary>
     public static IReadOnlyList<GeneratedFile> Generate(DeploymentPlan plan)
     {
-        var compose = new ComposeWriter(plan);
+        var caddyfile = CaddyfileWriter.Write(CaddyfileWriter.Site(plan));
+        var prometheus = PrometheusWriter.Write(plan).ToList();
+        var compose = new ComposeWriter(plan, prometheus.Append(caddyfile).ToDictionary(file => file.Path, file => file.Content));
         var files = new List<GeneratedFile>();
         files.AddRange(plan.Apps.Select(DockerfileWriter.Write));
         files.AddRange(compose.Write());
         files.Add(EnvExampleWriter.Write(compose.UsedVariables));
-        files.Add(CaddyfileWriter.Write(CaddyfileWriter.Site(plan)));
+        files.Add(caddyfile);
         files.Add(AppSpecWriter.Write(plan));
-        var prometheus = PrometheusWriter.Write(plan).ToList();
         files.AddRange(prometheus);
         files.AddRange(KubernetesWriter.Write(plan, prometheus.Single(f => f.Path == PrometheusWriter.KubernetesPath)));
-        files.Add(DeployWorkflowWriter.Write(plan));
+        files.Add(SwarmRolloutWriter.Write(plan.Options.Name));
+        files.Add(DeployWorkflowWriter.Write(plan, compose.UsedVariables));
         return files;
     }
 

@@ -3,15 +3,17 @@ using System.Net;
 using System.Net.Http.Headers;
 using AgentC2.Frontend.AgentApi;
 using AgentC2.Frontend.Console;
+using AgentC2.ServiceDefaults.Health;
 
 namespace AgentC2.Frontend.Runs;
 
 /// <summary>
 /// <c>GET /runs/{id}/events</c>: the agent API's live run events (server-sent events), passed through as they
 /// arrive for the signed-in organization, so the browser never holds an API key. <c>?after=n</c> (or the
-/// browser's <c>Last-Event-ID</c> when it reconnects) resumes after step n.
+/// browser's <c>Last-Event-ID</c> when it reconnects) resumes after step n. When this instance stops, the stream ends
+/// (an event cut in half is dropped by the browser) and the browser resumes on another instance.
 /// </summary>
-internal sealed partial class RunEventsProxy(IHttpClientFactory clients, ILogger<RunEventsProxy> logger)
+internal sealed partial class RunEventsProxy(IHttpClientFactory clients, InstanceDrain drain, ILogger<RunEventsProxy> logger)
 {
     public async Task<IResult> StreamAsync(Guid id, int? after, HttpContext context, CancellationToken cancellationToken)
     {
@@ -47,13 +49,14 @@ internal sealed partial class RunEventsProxy(IHttpClientFactory clients, ILogger
             context.Response.Headers["X-Accel-Buffering"] = "no";
             await using var events = await response.Content.ReadAsStreamAsync(cancellationToken);
             var buffer = new byte[4096];
+            using var passing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drain.StreamsEnding);
             try
             {
                 int read;
-                while ((read = await events.ReadAsync(buffer, cancellationToken)) > 0)
+                while ((read = await events.ReadAsync(buffer, passing.Token)) > 0)
                 {
-                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                    await context.Response.Body.FlushAsync(cancellationToken);
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), passing.Token);
+                    await context.Response.Body.FlushAsync(passing.Token);
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or IOException)

@@ -41,6 +41,7 @@ public static class HealthEndpoints
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MemoryLimit>();
+        builder.Services.AddSingleton<InstanceDrain>();
         builder.Services.AddHostedService<ShutdownDrain>();
         builder.Services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, CloseConnectionsWhileDraining>();
         builder.Services.AddSingleton<HealthCheckMetrics>();

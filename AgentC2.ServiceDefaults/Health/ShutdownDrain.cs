@@ -9,25 +9,26 @@ namespace AgentC2.ServiceDefaults.Health;
 /// web server stops: readiness already answers 503, in-flight and new requests are still served, and
 /// load balancers see the replica leave before its connections close.
 /// </summary>
-internal sealed partial class ShutdownDrain(IOptions<HealthOptions> options, TimeProvider time, ILogger<ShutdownDrain> logger) : IHostedLifecycleService
+internal sealed partial class ShutdownDrain(IOptions<HealthOptions> options, InstanceDrain drain, TimeProvider time, ILogger<ShutdownDrain> logger) : IHostedLifecycleService
 {
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         var delay = options.Value.ShutdownDrainDelay;
-        if (delay <= TimeSpan.Zero)
+        if (delay > TimeSpan.Zero)
         {
-            return;
+            LogDraining(logger, delay.TotalSeconds);
+            try
+            {
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host's shutdown timeout ran out first: stop now.
+            }
         }
 
-        LogDraining(logger, delay.TotalSeconds);
-        try
-        {
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The host's shutdown timeout ran out first: stop now.
-        }
+        // Out of every rotation by now: long-lived answers (event streams) end, so the server's stop does not wait on them.
+        drain.EndStreams();
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -24,6 +24,7 @@ public sealed class ArtifactDriftTests(PublishedArtifacts published)
             "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/monitoring.yaml", "deploy/kubernetes/namespace.yaml",
             "deploy/kubernetes/secrets.env.example", "deploy/kubernetes/worker.yaml",
             "deploy/prometheus/prometheus.compose.yml", "deploy/prometheus/prometheus.kubernetes.yml", "deploy/prometheus/prometheus.swarm.yml",
+            "deploy/swarm/rollout.sh",
             "docker-compose.production.yml", "docker-stack.production.yml",
         ];
 

@@ -15,14 +15,14 @@ public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisp
     private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("agentc2-validate-");
 
     [Fact]
-    public async Task Caddy_adapts_the_caddyfile_with_upstreams_health_checks_and_the_site()
+    public async Task Caddy_adapts_the_caddyfile_with_every_replica_behind_each_name_and_the_site()
     {
         var environment = new Dictionary<string, string?> { ["DOMAIN"] = "agents.example.org" };
         var adapted = await RunAsync("caddy", ["adapt", "--adapter", "caddyfile", "--config", Path.Combine(published.Output, "deploy/caddy/Caddyfile.production")], environment);
 
         Assert.True(adapted.ExitCode == 0, adapted.Output);
-        Assert.Contains("\"dial\":\"agent:8080\"", adapted.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("\"uri\":\"/api/health/ready\"", adapted.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"agent\",\"port\":\"8080\",\"refresh\":1000000000,\"source\":\"a\"", adapted.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"frontend\",\"port\":\"8080\",\"refresh\":1000000000,\"source\":\"a\"", adapted.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("agents.example.org", adapted.StandardOutput, StringComparison.Ordinal);
 
         var broken = Scratch("Caddyfile", published.Text("deploy/caddy/Caddyfile.production").Replace("lb_try_duration", "lb_try_durations", StringComparison.Ordinal));

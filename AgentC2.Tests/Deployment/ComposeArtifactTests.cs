@@ -76,10 +76,12 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
 
             var healthcheck = services.Map(service, "healthcheck");
             Assert.Equal(["CMD", "dotnet", $"AgentC2.{Capitalized(service)}.dll", "--health-probe", ServicePaths.Live], healthcheck.Strings("test"));
-            Assert.Equal(("30s", "5s", "3"), (healthcheck.Str("interval"), healthcheck.Str("timeout"), healthcheck.Str("retries")));
+            Assert.Equal(("10s", "5s", "3"), (healthcheck.Str("interval"), healthcheck.Str("timeout"), healthcheck.Str("retries")));
 
             Assert.Matches($@"^\$\{{REGISTRY:\?[^}}]+\}}/agentc2-{service}:\$\{{TAG:-latest\}}$", services.Str(service, "image"));
-            Assert.Equal("45s", services.Str(service, "stop_grace_period"));
+            // From the services' one drain bound, as on Kubernetes and App Platform.
+            Assert.Equal($"{(int)ShutdownBounds.GracePeriod.TotalSeconds}s", services.Str(service, "stop_grace_period"));
+            Assert.Equal("${TAG:-latest}", services.Str(service, "environment", "AgentC2__Instance__Version"));
         }
     }
 
@@ -120,7 +122,25 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
             Assert.Null(service.At("depends_on"));
             Assert.Null(service.At("build"));
             Assert.Null(service.At("restart"));
+            // No virtual IPs (they need IPVS): every name resolves to its tasks, on Swarms with and without IPVS.
+            Assert.Equal("dnsrr", service.Str("deploy", "endpoint_mode"));
         }
+
+        // The edge publishes on its node (no routing mesh, which needs IPVS; Caddy sees the clients' addresses).
+        Assert.All(services.List(ResourceNames.Caddy, "ports"), port => Assert.Equal("host", port.Str("mode")));
+        Assert.Equal(["80", "443", "443"], services.List(ResourceNames.Caddy, "ports").Select(port => port.Str("published")));
+
+        // Configs are named by a digest of their content (a changed Caddyfile is a new config, which rolls out); the
+        // webhook secret by the name the rollout script gives it.
+        foreach (var (key, config) in document.Map("configs"))
+        {
+            var path = config.Str("file")!;
+            var content = File.Exists(Path.Combine(published.Output, path)) ? published.Text(path) : File.ReadAllText(Path.Combine(Fixtures.Repository.Root, path));
+            var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)))[..12];
+            Assert.Equal($"agentc2_{key}_{digest}", config.Str("name"));
+        }
+
+        Assert.Equal("${SLACK_WEBHOOK_SECRET:-agentc2_slack_webhook_url}", document.Str("secrets", "slack_webhook_url", "name"));
 
         foreach (var stateful in new[] { ResourceNames.Postgres, ResourceNames.Redis, "prometheus", "alertmanager" })
         {
@@ -152,7 +172,10 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
 
         Assert.Contains("agentc2-postgres-data:/var/lib/postgresql", services.Strings(ResourceNames.Postgres, "volumes"));
         Assert.Equal("docker.io/library/caddy:2.10.2-alpine", services.Str(ResourceNames.Caddy, "image"));
-        Assert.Equal(["80:80", "443:443", "443:443/udp"], services.Strings(ResourceNames.Caddy, "ports"));
+        if (file == ComposeFile)
+        {
+            Assert.Equal(["80:80", "443:443", "443:443/udp"], services.Strings(ResourceNames.Caddy, "ports"));
+        }
         Assert.Contains("caddy_data:/data", services.Strings(ResourceNames.Caddy, "volumes"));
         Assert.Equal("./deploy/caddy/Caddyfile.production", document.Str("configs", "caddyfile", "file"));
     }

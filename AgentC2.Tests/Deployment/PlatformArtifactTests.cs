@@ -16,11 +16,14 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         var caddyfile = published.Text(Caddyfile);
         var composeServices = published.YamlDocument("docker-compose.production.yml").Map("services").Keys.Cast<string>().ToList();
 
-        var upstreams = ReverseProxy().Matches(caddyfile).Select(m => m.Groups[1].Value).ToList();
+        // Every replica behind each name (dynamic A records, read every second), not one address per connection.
+        var upstreams = DynamicUpstream().Matches(caddyfile).Select(m => $"{m.Groups[1].Value}:{m.Groups[2].Value}").ToList();
         Assert.Equal(["agent:8080", "frontend:8080"], upstreams);
         Assert.All(upstreams, upstream => Assert.Contains(upstream.Split(':')[0], composeServices));
-
-        Assert.Equal(2, Regex.Count(caddyfile, $@"\bhealth_uri {Regex.Escape(ServicePaths.Ready)}\n"));
+        Assert.Equal(2, Regex.Count(caddyfile, @"\n\t\treverse_proxy \{\n"));
+        // Passive health only: Caddy runs no active checks on dynamic upstreams.
+        Assert.DoesNotContain("health_uri", caddyfile, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(caddyfile, @"\bfail_duration \d+s\n"));
         Assert.Equal(2, Regex.Count(caddyfile, @"\blb_try_duration \d+s\n"));
         Assert.Contains("@agent path /api /api/*\n", caddyfile, StringComparison.Ordinal);
         // The refusal is the first handle: Caddy runs handle blocks before respond, so a bare respond would never be reached.
@@ -84,7 +87,7 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         var envs = spec.List("services").Concat(spec.List("workers")).SelectMany(c => c.List("envs")).ToList();
         var workflow = published.Text(Workflow);
 
-        foreach (var env in envs.Where(e => e.Str("key")!.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || e.Str("key")!.StartsWith("AgentC2__", StringComparison.Ordinal)))
+        foreach (var env in envs.Where(e => e.Str("key")!.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || (e.Str("key")!.StartsWith("AgentC2__", StringComparison.Ordinal) && e.Str("key") != "AgentC2__Instance__Version")))
         {
             Assert.Equal("SECRET", env.Str("type"));
             var placeholder = Assert.Single(Placeholder().Matches(env.Str("value")!)).Groups[1].Value;
@@ -93,6 +96,12 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         }
 
         Assert.All(spec.List("services").Concat(spec.List("workers")), c => Assert.Equal("${TAG}", c.Str("image", "tag")));
+        // The fleet view shows the tag each instance runs; the grace period comes from the services' one drain bound.
+        Assert.All(spec.List("services").Concat(spec.List("workers")), c =>
+        {
+            Assert.Contains(c.List("envs"), e => e.Str("key") == "AgentC2__Instance__Version" && e.Str("value") == "${TAG}");
+            Assert.Equal(((int)ShutdownBounds.GracePeriod.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), c.Str("termination", "grace_period_seconds"));
+        });
         Assert.Contains(envs, e => e.Str("key") == "services__agent__http__0" && e.Str("value") == "${agent.PRIVATE_URL}");
         // A worker has no private URL on App Platform.
         Assert.DoesNotContain(envs, e => e.Str("key")!.StartsWith("services__worker", StringComparison.Ordinal));
@@ -201,14 +210,16 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
 
         var swarm = workflow.Map("jobs", "swarm");
         Assert.Contains("== 'swarm'", swarm.Str("if"), StringComparison.Ordinal);
-        var rollout = swarm.List("steps").Select(s => s.Str("run")).Last()!;
-        foreach (var service in PublishedArtifacts.AppServices)
-        {
-            Assert.Contains($"--image \"$REGISTRY/agentc2-{service}:$TAG\"", rollout, StringComparison.Ordinal);
-            Assert.Contains($"agentc2_{service}\n", rollout, StringComparison.Ordinal);
-        }
-
-        Assert.Equal(3, Regex.Count(rollout, "--update-order start-first"));
+        // The whole stack from the generated file (the script the containers tier's Swarm drill runs), not images alone.
+        var step = swarm.List("steps").Last();
+        Assert.Equal("bash deploy/swarm/rollout.sh\n", step.Str("run"));
+        Assert.Equal("actions/checkout@v4", swarm.List("steps").First().Str("uses"));
+        Assert.Equal("${{ secrets.POSTGRES_PASSWORD }}", step.Str("env", "POSTGRES_PASSWORD"));
+        Assert.Equal("${{ vars.DOMAIN }}", step.Str("env", "DOMAIN"));
+        var script = published.Text("deploy/swarm/rollout.sh");
+        Assert.Contains("docker stack deploy --with-registry-auth --prune", script, StringComparison.Ordinal);
+        Assert.Contains("-c docker-stack.production.yml", script, StringComparison.Ordinal);
+        Assert.Contains("rollback_completed", script, StringComparison.Ordinal);
         Assert.Contains("== 'app-platform'", workflow.Str("jobs", "app-platform", "if"), StringComparison.Ordinal);
         Assert.Contains("doctl apps update \"$APP_ID\" --spec", published.Text(Workflow), StringComparison.Ordinal);
 
@@ -216,8 +227,8 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         Assert.All(SecretUse().Matches(published.Text(Workflow)), m => Assert.Matches(@"^\$\{\{ secrets\.[A-Z0-9_]+ \}\}$", m.Value));
     }
 
-    [GeneratedRegex(@"reverse_proxy ([^ ]+) \{")]
-    private static partial Regex ReverseProxy();
+    [GeneratedRegex(@"dynamic a \{\n\t+name (\S+)\n\t+port (\d+)\n\t+refresh 1s\n")]
+    private static partial Regex DynamicUpstream();
 
     [GeneratedRegex(@"^\$\{([A-Z0-9_]+)\}$")]
     private static partial Regex Placeholder();

@@ -42,11 +42,13 @@ internal sealed class LocalEdge : IAsyncDisposable
 
         var production = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy/caddy/Caddyfile.production"));
         // Debug logging, so that the report can say why a request was not passed on (Caddy logs the errors it handles
-        // itself, and every failed health check, only there).
+        // itself only there).
         var local = "{\n\tadmin off\n\tauto_https off\n\tdebug\n}\n\n" + production
-            .Replace("{$DOMAIN} {", $"http://127.0.0.1:{port} {{", StringComparison.Ordinal)
-            .Replace("reverse_proxy agent:8080 {", $"reverse_proxy {string.Join(' ', agents.Select(r => r.Authority.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)))} {{", StringComparison.Ordinal)
-            .Replace("reverse_proxy frontend:8080 {", $"reverse_proxy {fixture.CreateClient(ResourceNames.Frontend).BaseAddress!.Authority} {{", StringComparison.Ordinal);
+            .Replace("{$DOMAIN} {", $"http://127.0.0.1:{port} {{", StringComparison.Ordinal);
+        // The replicas on loopback listen on ports of their own, which DNS A records cannot give: the names' dynamic
+        // upstreams become the replicas' addresses; every other setting (balancing, retries, passive health) stays.
+        local = Upstreams(local, ResourceNames.Agent, agents.Select(r => r.Authority.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)));
+        local = Upstreams(local, ResourceNames.Frontend, [fixture.CreateClient(ResourceNames.Frontend).BaseAddress!.Authority]);
         Assert.Contains("lb_try_duration", local, StringComparison.Ordinal);
 
         var folder = Directory.CreateTempSubdirectory("agentc2-edge-");
@@ -90,6 +92,13 @@ internal sealed class LocalEdge : IAsyncDisposable
             await edge.DisposeAsync();
             throw;
         }
+    }
+
+    private static string Upstreams(string caddyfile, string service, IEnumerable<string> addresses)
+    {
+        var dynamic = new System.Text.RegularExpressions.Regex($@"dynamic a \{{\n\t+name {service}\n[^}}]*\}}");
+        Assert.Matches(dynamic, caddyfile);
+        return dynamic.Replace(caddyfile, "to " + string.Join(' ', addresses));
     }
 
     /// <summary>A client of the API through the edge that presents <paramref name="apiKey"/>.</summary>

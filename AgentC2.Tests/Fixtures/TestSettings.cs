@@ -14,6 +14,9 @@ internal static class TestSettings
     /// <summary>The lease the workers take on a run in tests, short so that takeovers happen within a test.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long a stopping agent lets its sync runs go on before it hands them to the queue.</summary>
+    public static readonly TimeSpan SyncRunDrain = TimeSpan.FromSeconds(3);
+
     public static void Apply(IDistributedApplicationTestingBuilder builder, string catalogServerToken)
     {
         var agent = builder.CreateResourceBuilder(Project(builder, ResourceNames.Agent));
@@ -34,6 +37,8 @@ internal static class TestSettings
             // As in production (and not zero as in Development): readiness answers 503 for 5 s before the agent stops
             // accepting connections, so the zero-downtime drill's edge moves traffic first.
             .WithEnvironment("AgentC2__Health__ShutdownDrainDelay", "00:00:05")
+            // Sync runs still executing 3 s after the stop signal go to the queue (30 s in production), so a test sees it.
+            .WithEnvironment("AgentC2__Agent__SyncRunDrain", SyncRunDrain.ToString())
             // Webhook receivers and Streamable HTTP MCP servers in tests listen on loopback, which only an operator allow-list permits.
             .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8")
             .WithForeignMcpServers(catalogServerToken);

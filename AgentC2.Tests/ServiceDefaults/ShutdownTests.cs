@@ -28,19 +28,24 @@ public sealed class ShutdownTests
     public async Task Stopping_waits_for_the_drain_delay_before_the_server_stops()
     {
         var time = new FakeTimeProvider();
-        var drain = new ShutdownDrain(Options.Create(new HealthOptions { ShutdownDrainDelay = TimeSpan.FromSeconds(5) }), time, NullLogger<ShutdownDrain>.Instance);
+        using var stages = new InstanceDrain();
+        var drain = new ShutdownDrain(Options.Create(new HealthOptions { ShutdownDrainDelay = TimeSpan.FromSeconds(5) }), stages, time, NullLogger<ShutdownDrain>.Instance);
 
         var stopping = drain.StoppingAsync(CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.False(stopping.IsCompleted);
+        // Event streams go on while load balancers take the instance out, and end when the drain is over.
+        Assert.False(stages.StreamsEnding.IsCancellationRequested);
         time.Advance(TimeSpan.FromSeconds(0.1));
         await stopping.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(stages.StreamsEnding.IsCancellationRequested);
     }
 
     [Fact]
     public async Task The_shutdown_timeout_cuts_the_drain_short()
     {
-        var drain = new ShutdownDrain(Options.Create(new HealthOptions { ShutdownDrainDelay = TimeSpan.FromMinutes(1) }), new FakeTimeProvider(), NullLogger<ShutdownDrain>.Instance);
+        using var stages = new InstanceDrain();
+        var drain = new ShutdownDrain(Options.Create(new HealthOptions { ShutdownDrainDelay = TimeSpan.FromMinutes(1) }), stages, new FakeTimeProvider(), NullLogger<ShutdownDrain>.Instance);
         using var timeout = new CancellationTokenSource();
 
         var stopping = drain.StoppingAsync(timeout.Token);

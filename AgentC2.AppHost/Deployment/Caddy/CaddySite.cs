@@ -4,14 +4,13 @@ namespace AgentC2.AppHost.Deployment.Caddy;
 internal sealed record CaddySite(string Address, IReadOnlyList<string> RefusedPaths, IReadOnlyList<CaddyRoute> Routes);
 
 /// <summary>
-/// Requests under <see cref="PathPrefixes"/> (all others when there are none) go to <see cref="Upstreams"/>;
-/// Caddy asks each upstream's <see cref="HealthPath"/> and retries a request for up to <see cref="TryDuration"/>
-/// while no healthy upstream answers (a replica restarting).
+/// Requests under <see cref="PathPrefixes"/> (all others when there are none) go to every replica the orchestrator's DNS
+/// gives for <see cref="UpstreamName"/> (one address per replica, read again every second), on <see cref="Port"/>; a
+/// request no replica could take is tried again for up to <see cref="TryDuration"/> (a replica restarting).
 /// </summary>
 internal sealed record CaddyRoute(
     string Service,
     IReadOnlyList<string> PathPrefixes,
-    IReadOnlyList<string> Upstreams,
-    string HealthPath,
-    TimeSpan HealthInterval,
+    string UpstreamName,
+    int Port,
     TimeSpan TryDuration);

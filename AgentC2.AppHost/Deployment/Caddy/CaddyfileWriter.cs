@@ -4,7 +4,7 @@ using AgentC2.AppHost.Deployment.Plan;
 
 namespace AgentC2.AppHost.Deployment.Caddy;
 
-/// <summary>Writes the Caddyfile of the edge: TLS for the public host, security headers, routes by path, health-checked upstreams.</summary>
+/// <summary>Writes the Caddyfile of the edge: TLS for the public host, security headers, routes by path to every replica of a service.</summary>
 internal static class CaddyfileWriter
 {
     public const string Path = "deploy/caddy/Caddyfile.production";
@@ -15,10 +15,10 @@ internal static class CaddyfileWriter
     public const string Image = "docker.io/library/caddy:2.10.2-alpine";
 
     /// <summary>
-    /// How often Caddy asks each upstream's readiness: well inside the services' shutdown drain (5 s), so a stopping
-    /// replica leaves the rotation before it stops accepting connections.
+    /// How often Caddy reads the replicas' addresses again: well inside the services' readiness drain (5 s), so a stopping
+    /// replica, which the orchestrator takes out of its DNS first, gets no new request before it stops accepting connections.
     /// </summary>
-    public static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan UpstreamRefresh = TimeSpan.FromSeconds(1);
 
     /// <summary>What the edge tells a client to wait when no instance could answer (the API's own 503s say the same).</summary>
     public const int RetryAfterSeconds = 5;
@@ -42,8 +42,7 @@ internal static class CaddyfileWriter
     public static CaddySite Site(DeploymentPlan plan)
     {
         var routes = plan.PublicApps
-            .Select(app => new CaddyRoute(app.Name, [.. app.Settings.PublicRoutes.Where(r => r != "/")], [$"{app.Name}:{app.Port}"],
-                app.Settings.ReadinessPath, HealthInterval, TimeSpan.FromSeconds(15)))
+            .Select(app => new CaddyRoute(app.Name, [.. app.Settings.PublicRoutes.Where(r => r != "/")], app.Name, app.Port, TimeSpan.FromSeconds(15)))
             .OrderBy(route => route.PathPrefixes.Count == 0) // the catch-all route last
             .ToList();
         if (routes.Count(route => route.PathPrefixes.Count == 0) > 1)
@@ -88,21 +87,28 @@ internal static class CaddyfileWriter
                 text.Append("\thandle @").Append(route.Service).Append(" {\n");
             }
 
-            text.Append("\t\treverse_proxy ").AppendJoin(' ', route.Upstreams).Append(" {\n");
+            text.Append("\t\treverse_proxy {\n");
+            // Dynamic upstreams: with the name as a static upstream Caddy keeps one resolved address per connection (all
+            // requests to one replica, health checks of one). Docker's DNS answers the service name with every replica
+            // (compose, and Swarm with endpoint_mode dnsrr, which needs no IPVS), and drops a stopping one first.
+            text.Append("\t\t\t# Every replica: the orchestrator's DNS answers the name with one address per replica.\n");
+            text.Append("\t\t\tdynamic a {\n");
+            text.Append("\t\t\t\tname ").Append(route.UpstreamName).Append('\n');
+            text.Append("\t\t\t\tport ").Append(route.Port.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append("\t\t\t\trefresh ").Append(Duration(UpstreamRefresh)).Append('\n');
+            text.Append("\t\t\t\tdial_timeout 2s\n");
+            text.Append("\t\t\t}\n");
             // Unlike round robin, whose concurrent selections can each land on the one replica that is down, least_conn
             // never reports "no upstreams" while one is available.
             text.Append("\t\t\t# The replica with the fewest requests in flight: sync runs and event streams last seconds to minutes.\n");
             text.Append("\t\t\tlb_policy least_conn\n");
             text.Append("\t\t\tlb_try_duration ").Append(Duration(route.TryDuration)).Append('\n');
             text.Append("\t\t\tlb_try_interval 250ms\n");
-            text.Append("\t\t\thealth_uri ").Append(route.HealthPath).Append('\n');
-            text.Append("\t\t\thealth_interval ").Append(Duration(route.HealthInterval)).Append('\n');
-            text.Append("\t\t\thealth_timeout 3s\n");
-            text.Append("\t\t\thealth_status 2xx\n");
-            // A failed request keeps an upstream out for a few seconds only, well under lb_try_duration: a request then
-            // waits for it rather than failing (with Swarm's one virtual address as the upstream, a long window would
-            // turn one reset connection into many 503s).
-            text.Append("\t\t\tfail_duration 5s\n");
+            // Caddy runs no active health checks on dynamic upstreams (caddyserver/caddy#7036): passive ones only. A replica
+            // that refused a connection is skipped for a while; a request that never reached one is tried on another.
+            text.Append("\t\t\t# Passive health (no active checks on dynamic upstreams): a replica that failed is skipped for 10 s.\n");
+            text.Append("\t\t\tfail_duration 10s\n");
+            text.Append("\t\t\tmax_fails 1\n");
             text.Append("\t\t\t# Server-sent events (live run steps) are passed on as they are written.\n");
             text.Append("\t\t\tflush_interval -1\n");
             text.Append("\t\t}\n");

@@ -28,7 +28,8 @@ internal sealed class ComposeService
 
     public Dictionary<string, string> Environment { get; set; } = [];
 
-    public List<string> Ports { get; set; } = [];
+    /// <summary><c>"80:80"</c>, or a <see cref="ComposePort"/> (long syntax: host-mode publishing on Swarm).</summary>
+    public List<object> Ports { get; set; } = [];
 
     public List<string> Volumes { get; set; } = [];
 
@@ -74,6 +75,12 @@ internal sealed class ComposeHealthcheck
 
 internal sealed class ComposeDeploy
 {
+    /// <summary>
+    /// Swarm only: <c>dnsrr</c>, so the service name resolves to every task (no virtual IP, which needs IPVS in the node's
+    /// kernel); clients and the edge balance over the tasks themselves.
+    /// </summary>
+    public string? EndpointMode { get; set; }
+
     public int Replicas { get; set; } = 1;
 
     public ComposePlacement? Placement { get; set; }
@@ -130,7 +137,23 @@ internal sealed class ComposeRestartPolicy
 
 internal sealed class ComposeConfig
 {
+    /// <summary>Swarm only: the config's name, with a digest of its content (Swarm configs cannot change; a new one rolls out).</summary>
+    public string? Name { get; set; }
+
     public string File { get; set; } = "";
+}
+
+/// <summary>A published port in the long syntax.</summary>
+internal sealed class ComposePort
+{
+    public int Target { get; set; }
+
+    public int Published { get; set; }
+
+    public string? Protocol { get; set; }
+
+    /// <summary><c>host</c>: bound on the node running the task (no routing mesh, which needs IPVS; client addresses stay visible).</summary>
+    public string Mode { get; set; } = "host";
 }
 
 /// <summary>A secret from a file beside the compose file (one host), or created beforehand (<c>docker secret create</c>, Swarm).</summary>

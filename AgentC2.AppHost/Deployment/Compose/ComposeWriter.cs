@@ -14,7 +14,7 @@ namespace AgentC2.AppHost.Deployment.Compose;
 /// it has no <c>build</c> (Swarm deploys pushed images), and it pins the stateful services to the node labelled
 /// <c>agentc2.data=true</c> because a named volume lives on one node.
 /// </remarks>
-internal sealed class ComposeWriter(DeploymentPlan plan)
+internal sealed class ComposeWriter
 {
     public const string ComposePath = "docker-compose.production.yml";
     public const string SwarmPath = "docker-stack.production.yml";
@@ -25,7 +25,25 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
     public static readonly Variable TagVariable = new("TAG", "Image tag to run (the deploy workflow uses the commit SHA)", Secret: false, VariableDefault.Published, "latest");
     public static readonly Variable DomainVariable = new("DOMAIN", "Public host name Caddy serves (and obtains a certificate for)", Secret: false, VariableDefault.Required);
 
+    /// <summary>Swarm: the name of the secret holding the webhook URL; the rollout script creates it named by its content.</summary>
+    public static readonly Variable WebhookSecretVariable = new("SLACK_WEBHOOK_SECRET",
+        "Swarm only: name of the Docker secret holding SLACK_WEBHOOK_URL (deploy/swarm/rollout.sh creates it, named by a digest of its value)",
+        Secret: false, VariableDefault.Published, "agentc2_slack_webhook_url");
+
+    /// <summary>What an instance reports as its version in the fleet view: the image tag it runs.</summary>
+    public const string VersionSetting = "AgentC2__Instance__Version";
+
     private readonly List<Variable> _used = [];
+    private readonly DeploymentPlan _plan;
+    private readonly IReadOnlyDictionary<string, string> _configContents;
+
+    /// <param name="configContents">The generated files the configs mount, by path: Swarm config names carry a digest of them.</param>
+    public ComposeWriter(DeploymentPlan plan, IReadOnlyDictionary<string, string> configContents)
+    {
+        _plan = plan;
+        _configContents = configContents;
+    }
+
 
     /// <summary>Every variable the Compose files read, in the order they first appear.</summary>
     public IReadOnlyCollection<Variable> UsedVariables => _used;
@@ -43,7 +61,7 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
     private ComposeFile Build(bool swarm)
     {
         var file = new ComposeFile { Version = swarm ? "3.9" : null };
-        foreach (var backing in plan.BackingServices)
+        foreach (var backing in _plan.BackingServices)
         {
             file.Services[backing.Name] = BackingService(backing, swarm);
             foreach (var volume in backing.Volumes)
@@ -52,33 +70,63 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
             }
         }
 
-        foreach (var app in plan.Apps)
+        foreach (var app in _plan.Apps)
         {
             file.Services[app.Name] = AppService(app, swarm);
         }
 
         file.Services[ResourceNames.Caddy] = Caddy(swarm);
-        file.Configs[CaddyConfigName] = new ComposeConfig { File = "./" + CaddyfileWriter.Path };
+        file.Configs[CaddyConfigName] = Config(CaddyConfigName, CaddyfileWriter.Path, swarm);
         file.Volumes["caddy_data"] = new ComposeVolume();
         file.Volumes["caddy_config"] = new ComposeVolume();
 
         // Monitoring: Prometheus with the alert rules, Alertmanager posting to a Slack-style webhook.
         file.Services[Monitoring.Prometheus] = Monitoring.PrometheusService(swarm);
         file.Services[Monitoring.Alertmanager] = Monitoring.AlertmanagerService(swarm);
-        file.Configs["prometheus"] = new ComposeConfig { File = "./" + (swarm ? PrometheusWriter.SwarmPath : PrometheusWriter.ComposePath) };
-        file.Configs["prometheus_rules"] = new ComposeConfig { File = "./" + PrometheusWriter.RulesPath };
-        file.Configs["alertmanager"] = new ComposeConfig { File = "./" + PrometheusWriter.AlertmanagerPath };
+        file.Configs["prometheus"] = Config("prometheus", swarm ? PrometheusWriter.SwarmPath : PrometheusWriter.ComposePath, swarm);
+        file.Configs["prometheus_rules"] = Config("prometheus_rules", PrometheusWriter.RulesPath, swarm);
+        file.Configs["alertmanager"] = Config("alertmanager", PrometheusWriter.AlertmanagerPath, swarm);
         if (!swarm)
         {
-            file.Configs["alertmanager_start"] = new ComposeConfig { File = "./" + Monitoring.AlertmanagerStart };
+            file.Configs["alertmanager_start"] = Config("alertmanager_start", Monitoring.AlertmanagerStart, swarm);
         }
 
         file.Secrets[Monitoring.WebhookSecret] = swarm
-            ? new ComposeSecret { External = true, Name = $"{plan.Options.Name}_{Monitoring.WebhookSecret}" }
+            ? new ComposeSecret { External = true, Name = Variable(WebhookSecretVariable) }
             : new ComposeSecret { Environment = Name(Monitoring.WebhookVariable) };
         file.Volumes["prometheus_data"] = new ComposeVolume();
         file.Volumes["alertmanager_data"] = new ComposeVolume();
+        if (swarm)
+        {
+            // No service has a virtual IP: every name resolves to its tasks, which works with and without IPVS.
+            foreach (var service in file.Services.Values)
+            {
+                service.Deploy!.EndpointMode = "dnsrr";
+            }
+        }
+
         return file;
+    }
+
+    /// <summary>
+    /// A config from a generated file. On Swarm its name carries a digest of the content: a Swarm config cannot change, so a
+    /// changed Caddyfile, alert rule or Prometheus setting is a new config, and <c>docker stack deploy</c> rolls it out.
+    /// </summary>
+    private ComposeConfig Config(string key, string path, bool swarm)
+    {
+        if (!swarm)
+        {
+            return new ComposeConfig { File = "./" + path };
+        }
+
+        // A generated file as generated now, a maintained one (alert rules, Alertmanager) as the repository holds it.
+        var maintained = System.IO.Path.Combine(_plan.RepositoryRoot, path);
+        var content = _configContents.TryGetValue(path, out var generated) ? generated
+            : File.Exists(maintained) ? File.ReadAllText(maintained)
+            : throw new InvalidOperationException($"the Swarm config '{key}' mounts {path}, which is neither generated nor in the repository");
+
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)))[..12];
+        return new ComposeConfig { Name = $"{_plan.Options.Name}_{key}_{digest}", File = "./" + path };
     }
 
     private ComposeService AppService(AppService app, bool swarm)
@@ -88,9 +136,10 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
         {
             Image = $"{Variable(RegistryVariable)}/{app.ImageName}:{Variable(TagVariable)}",
             Build = swarm ? null : new ComposeBuild { Dockerfile = app.Project.DockerfilePath },
-            Environment = Environment(app.Environment),
+            Environment = Environment(app.Environment).Append(new(VersionSetting, Variable(TagVariable))).ToDictionary(),
             DependsOn = swarm ? [] : app.DependsOn.ToDictionary(name => name, _ => new ComposeDependency()),
-            Healthcheck = new ComposeHealthcheck { Test = ["CMD", .. app.ProbeCommand], StartPeriod = Units.Seconds(settings.StartPeriod) },
+            // Every 10 s: a new task counts as running (and joins the name's DNS answers) at its first healthy probe.
+            Healthcheck = new ComposeHealthcheck { Test = ["CMD", .. app.ProbeCommand], Interval = "10s", StartPeriod = Units.Seconds(settings.StartPeriod) },
             Restart = swarm ? null : "unless-stopped",
             StopGracePeriod = Units.Seconds(settings.StopGracePeriod),
             Deploy = new ComposeDeploy
@@ -131,10 +180,13 @@ internal sealed class ComposeWriter(DeploymentPlan plan)
     {
         Image = CaddyfileWriter.Image,
         Environment = new() { ["DOMAIN"] = Variable(DomainVariable) },
-        Ports = ["80:80", "443:443", "443:443/udp"],
+        // On Swarm bound on the node (mode host): no routing mesh (it needs IPVS), and Caddy sees the clients' addresses.
+        Ports = swarm
+            ? [new ComposePort { Target = 80, Published = 80 }, new ComposePort { Target = 443, Published = 443 }, new ComposePort { Target = 443, Published = 443, Protocol = "udp" }]
+            : ["80:80", "443:443", "443:443/udp"],
         Volumes = ["caddy_data:/data", "caddy_config:/config"],
         Configs = [new ComposeConfigMount { Source = CaddyConfigName, Target = "/etc/caddy/Caddyfile" }],
-        DependsOn = swarm ? [] : plan.PublicApps.ToDictionary(app => app.Name, _ => new ComposeDependency()),
+        DependsOn = swarm ? [] : _plan.PublicApps.ToDictionary(app => app.Name, _ => new ComposeDependency()),
         // Busybox wget is in the alpine image; the admin API answers on loopback inside the container.
         Healthcheck = new ComposeHealthcheck { Test = ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:2019/config/"], StartPeriod = "10s" },
         Restart = swarm ? null : "unless-stopped",

@@ -42,6 +42,8 @@ internal sealed class AppComponent
 
     public AppHealthCheck? HealthCheck { get; set; }
 
+    public AppTermination? Termination { get; set; }
+
     public List<AppEnv> Envs { get; set; } = [];
 
     public List<AppAlert> Alerts { get; set; } = [];
@@ -73,6 +75,14 @@ internal sealed class AppAutoscalingMetrics
 internal sealed class AppCpuMetric
 {
     public int Percent { get; set; }
+}
+
+/// <summary>How App Platform stops an instance: traffic drained for <c>drain_seconds</c> (services only), then TERM, then kill after the grace period.</summary>
+internal sealed class AppTermination
+{
+    public int? DrainSeconds { get; set; }
+
+    public int GracePeriodSeconds { get; set; }
 }
 
 internal sealed class AppHealthCheck

@@ -52,7 +52,12 @@ internal static class AppSpecWriter
             InstanceSizeSlug = settings.InstanceSize,
             // A worker component has no private URL: values pointing at one are left out (the console then reports the
             // worker's health as not reachable).
-            Envs = [.. app.Environment.Where(v => !v.Value.Parts.OfType<ServiceUrlPart>().Any(url => workers.Contains(url.Service))).Select(Env)],
+            Envs =
+            [
+                .. app.Environment.Where(v => !v.Value.Parts.OfType<ServiceUrlPart>().Any(url => workers.Contains(url.Service))).Select(Env),
+                // What the instance reports as its version in the fleet view.
+                new AppEnv { Key = Compose.ComposeWriter.VersionSetting, Value = TagPlaceholder },
+            ],
             Alerts =
             [
                 new AppAlert { Rule = "CPU_UTILIZATION", Operator = "GREATER_THAN", Value = 80, Window = "FIVE_MINUTES" },
@@ -75,8 +80,12 @@ internal static class AppSpecWriter
             component.InstanceCount = app.Replicas;
         }
 
+        // The same grace period as on every other platform, from the services' one drain bound.
+        component.Termination = new AppTermination { GracePeriodSeconds = (int)settings.StopGracePeriod.TotalSeconds };
         if (settings.HasHttpIngress)
         {
+            // Taken out of the routing for a few seconds before TERM, like a stopping task leaving Swarm's DNS.
+            component.Termination.DrainSeconds = 5;
             component.HttpPort = app.Port;
             component.HealthCheck = new AppHealthCheck
             {

@@ -6,9 +6,9 @@ namespace AgentC2.AppHost.Deployment.GitHub;
 
 /// <summary>
 /// Writes <c>.github/workflows/deploy-do.yml</c>: after CI passes on main (or by hand), build and push the services'
-/// images tagged with the commit SHA, then roll them out with zero downtime — on Docker Swarm with
-/// <c>docker service update --update-order start-first</c> (rollback on failure), or on App Platform with
-/// <c>doctl apps update --spec</c> (health-checked rolling deploy). It is generated so that the services, their
+/// images tagged with the commit SHA, then roll them out with zero downtime — on Docker Swarm the whole generated stack
+/// with <c>deploy/swarm/rollout.sh</c> (start-first, rollback on failure, configs and secrets versioned by content), or
+/// on App Platform with <c>doctl apps update --spec</c> (health-checked rolling deploy). It is generated so that the services, their
 /// Dockerfiles and the App Platform secrets it fills in always match the other artifacts.
 /// </summary>
 internal static class DeployWorkflowWriter
@@ -22,12 +22,12 @@ internal static class DeployWorkflowWriter
     public static readonly string[] AccessSecrets = ["DIGITALOCEAN_ACCESS_TOKEN", "SWARM_SSH_KEY", "SWARM_SSH_KNOWN_HOSTS"];
 
     /// <summary>Repository variables the workflow reads.</summary>
-    public static readonly string[] Variables = ["REGISTRY", "DEPLOY_TARGET", "DO_APP_ID", "SWARM_SSH_HOST"];
+    public static readonly string[] Variables = ["REGISTRY", "DEPLOY_TARGET", "DO_APP_ID", "SWARM_SSH_HOST", "DOMAIN", "REGION"];
 
     private const string Target = "(inputs.target || vars.DEPLOY_TARGET || 'app-platform')";
     private const string Tag = "${{ github.event.workflow_run.head_sha || github.sha }}";
 
-    public static GeneratedFile Write(DeploymentPlan plan)
+    public static GeneratedFile Write(DeploymentPlan plan, IReadOnlyCollection<Variable> stackVariables)
     {
         var passed = "(github.event_name == 'workflow_dispatch' || github.event.workflow_run.conclusion == 'success')";
         var workflow = new Workflow
@@ -89,6 +89,7 @@ internal static class DeployWorkflowWriter
                     Env = new() { ["DOCKER_HOST"] = "ssh://${{ vars.SWARM_SSH_HOST }}" },
                     Steps =
                     [
+                        Checkout(),
                         InstallDoctl(),
                         new WorkflowStep { Name = "Log in to the registry", Run = "doctl registry login --expiry-seconds 1800\n" },
                         new WorkflowStep
@@ -99,7 +100,14 @@ internal static class DeployWorkflowWriter
                                 + "printf '%s\\n' \"$SSH_KEY\" > ~/.ssh/id_ed25519 && chmod 600 ~/.ssh/id_ed25519\n"
                                 + "printf '%s\\n' \"$KNOWN_HOSTS\" > ~/.ssh/known_hosts\n",
                         },
-                        new WorkflowStep { Name = "Rolling update, one task at a time, new before old", Run = SwarmRollout(plan) },
+                        new WorkflowStep
+                        {
+                            Name = "Roll out the whole stack, one task at a time, new before old",
+                            // The stack's variables: secrets from the repository's secrets, the others from its variables.
+                            Env = stackVariables.Where(v => v.Name != Compose.ComposeWriter.RegistryVariable.Name && v.Name != Compose.ComposeWriter.TagVariable.Name && v.Name != Compose.ComposeWriter.WebhookSecretVariable.Name)
+                                .ToDictionary(v => v.Name, v => v.Secret || v.Name == Compose.Monitoring.WebhookVariable.Name ? $"${{{{ secrets.{v.Name} }}}}" : $"${{{{ vars.{v.Name} }}}}"),
+                            Run = $"bash {Compose.SwarmRolloutWriter.Path}\n",
+                        },
                     ],
                 },
                 [AppPlatform] = new WorkflowJob
@@ -129,20 +137,6 @@ internal static class DeployWorkflowWriter
             + $"{string.Join(", ", Variables)} and secrets {string.Join(", ", AccessSecrets)} plus, for App Platform,\n"
             + $"{string.Join(", ", PlatformSecrets.All(plan).Select(s => s.Name))}.\n"
             + "Generated from the AppHost by `aspire publish`; do not edit.", workflow));
-    }
-
-    private static string SwarmRollout(DeploymentPlan plan)
-    {
-        var script = new StringBuilder("# Each update waits until the new tasks are healthy; a failing one rolls back and fails the job.\n");
-        foreach (var app in plan.Apps)
-        {
-            script.Append("docker service update --with-registry-auth --detach=false \\\n")
-                .Append("  --image \"$REGISTRY/").Append(app.ImageName).Append(":$TAG\" \\\n")
-                .Append("  --update-order start-first --update-parallelism 1 --update-failure-action rollback --update-monitor 30s \\\n")
-                .Append("  ").Append(plan.Options.Name).Append('_').Append(app.Name).Append('\n');
-        }
-
-        return script.ToString();
     }
 
     private static string AppPlatformRollout(DeploymentPlan plan)
