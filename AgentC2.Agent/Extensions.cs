@@ -37,6 +37,8 @@ internal static class Extensions
         builder.Services.AddSingleton<StepExecutor>();
         builder.Services.AddSingleton<SyncRunner>();
         builder.Services.AddSingleton<SyncRunHandoff>();
+        builder.Services.AddSingleton<AgentLoad>();
+        builder.Services.AddSingleton<AgentC2.ServiceDefaults.Fleet.IInstanceLoad>(services => services.GetRequiredService<AgentLoad>());
         builder.Services.AddHostedService(services => services.GetRequiredService<SyncRunHandoff>());
         builder.Services.AddSingleton<InterruptedRuns>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InterruptedRuns>());

@@ -1,5 +1,6 @@
 using AgentC2;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
@@ -67,6 +68,10 @@ public static class DependencyExtensions
                 options.SyncTimeout = 2_000;
                 options.AsyncTimeout = 2_000;
             });
+
+            // Every instance says what it is and does, for the operator's fleet view.
+            builder.Services.AddSingleton<AgentC2.ServiceDefaults.Fleet.FleetRegistry>();
+            builder.Services.AddHostedService<AgentC2.ServiceDefaults.Fleet.InstanceHeartbeat>();
         }
 
         return builder;

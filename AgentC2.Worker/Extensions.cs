@@ -28,7 +28,9 @@ internal static class Extensions
         builder.Services.AddSingleton<WebhookOutbox>();
         builder.Services.AddSingleton<QueueNotifications>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueNotifications>());
-        builder.Services.AddHostedService<RunDriver>();
+        builder.Services.AddSingleton<RunDriver>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RunDriver>());
+        builder.Services.AddSingleton<AgentC2.ServiceDefaults.Fleet.IInstanceLoad>(services => services.GetRequiredService<RunDriver>());
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<QueueDepthSampler>();
 

@@ -19,10 +19,11 @@ public abstract record AsyncStepOutcome
 /// checkpointed step, whichever instance executed the earlier ones. The step that finishes the run (or uses up its
 /// maxSteps) ends it in the same call.
 /// </summary>
-internal sealed class AsyncStepRunner(RunStore runs, StepExecutor steps, RunEvents events, AgentMetrics metrics)
+internal sealed class AsyncStepRunner(RunStore runs, StepExecutor steps, RunEvents events, AgentLoad load, AgentMetrics metrics)
 {
     public async Task<AsyncStepOutcome> ExecuteAsync(Guid runId, string leaseOwner, CancellationToken cancellationToken)
     {
+        using var counted = load.Enter();
         if (await runs.FindForStepAsync(runId, cancellationToken) is not var (run, agent, completed))
         {
             return new AsyncStepOutcome.UnknownRun();

@@ -20,6 +20,7 @@ internal sealed class SyncRunner(
     RunEvents events,
     InterruptedRuns interrupted,
     SyncRunHandoff handoff,
+    AgentLoad load,
     AgentMetrics metrics,
     IOptions<AgentOptions> options,
     TimeProvider time)
@@ -35,6 +36,7 @@ internal sealed class SyncRunner(
     /// </summary>
     public async Task<SyncResult> RunAsync(RunRecord run, AgentDefinition agent)
     {
+        using var counted = load.Enter();
         try
         {
             return handoff.Stopping ? await QueueAndAwaitAsync(run) : await RunToEndAsync(run, agent);

@@ -1,11 +1,12 @@
 using AgentC2.Agent.Errors;
+using AgentC2.ServiceDefaults.Fleet;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentC2.Agent.Tenancy;
 
 /// <summary>
-/// <c>/api/operator</c>: organizations and their API keys, for the holder of the operator key.
-/// A new key is shown once, in the response that issues it.
+/// <c>/api/operator</c>: organizations and their API keys, and the fleet of running instances, for the holder of the
+/// operator key. A new key is shown once, in the response that issues it.
 /// </summary>
 internal static class OperatorApi
 {
@@ -17,7 +18,31 @@ internal static class OperatorApi
         group.MapGet("/organizations/{organizationId:guid}/api-keys", ListKeys);
         group.MapPost("/organizations/{organizationId:guid}/api-keys", IssueKey);
         group.MapDelete("/organizations/{organizationId:guid}/api-keys/{keyId:guid}", RevokeKey);
+        group.MapGet("/instances", ListInstances);
         return group;
+    }
+
+    public sealed record InstancePage(IReadOnlyList<InstanceRecord> Items);
+
+    /// <summary>Every instance of every service heard from in the last heartbeats: what an operator watches during a rollout.</summary>
+    private static async Task<Results<Ok<InstancePage>, ProblemHttpResult>> ListInstances(HttpContext context, IServiceProvider services)
+    {
+        if (services.GetService<FleetRegistry>() is not { } fleet)
+        {
+            return TypedResults.Problem("The fleet view needs Redis, which this deployment does not configure.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable", type: Problems.DependencyUnavailable);
+        }
+
+        try
+        {
+            return TypedResults.Ok(new InstancePage(await fleet.ReadAsync()));
+        }
+        catch (Exception exception) when (Caching.RedisOutage.Is(exception, context.RequestAborted))
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem("Redis, which holds the instances' heartbeats, is not reachable. Retry after the seconds in Retry-After.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable", type: Problems.DependencyUnavailable);
+        }
     }
 
     public sealed record OrganizationRequest(string? Slug, string? Name);

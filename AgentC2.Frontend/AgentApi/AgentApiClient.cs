@@ -93,6 +93,10 @@ internal sealed class AgentApiClient(IHttpClientFactory clients)
     public Task<List<OrganizationView>> ListOrganizationsAsync(CancellationToken cancellationToken) =>
         SendAsync<List<OrganizationView>>(HttpMethod.Get, "/api/operator/organizations", null, cancellationToken);
 
+    /// <summary>Every running instance as its last heartbeat described it (operator only).</summary>
+    public async Task<IReadOnlyList<InstanceView>> ListInstancesAsync(CancellationToken cancellationToken) =>
+        (await SendAsync<InstancePageView>(HttpMethod.Get, "/api/operator/instances", null, cancellationToken)).Items;
+
     public Task<OrganizationView> CreateOrganizationAsync(string slug, string name, CancellationToken cancellationToken) =>
         SendAsync<OrganizationView>(HttpMethod.Post, "/api/operator/organizations", new { slug, name }, cancellationToken);
 

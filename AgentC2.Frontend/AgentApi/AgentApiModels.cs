@@ -4,6 +4,11 @@ namespace AgentC2.Frontend.AgentApi;
 
 internal sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt);
 
+internal sealed record InstanceView(
+    string Service, string InstanceId, string Version, string Host, DateTimeOffset StartedAt, string State, int RunsInFlight, int McpClients, DateTimeOffset SeenAt);
+
+internal sealed record InstancePageView(List<InstanceView> Items);
+
 internal sealed record ApiKeyView(Guid Id, Guid OrganizationId, string Name, string Prefix, DateTime CreatedAt, DateTime? RevokedAt);
 
 internal sealed record IssuedApiKey(Guid Id, Guid OrganizationId, string Name, string Prefix, DateTime CreatedAt, string Key);

@@ -162,6 +162,26 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         }
 
         await Browser.ScreenshotAsync(page, "system");
+        // The fleet is the operator's: an organization's user does not see it.
+        await Assertions.Expect(page.Locator("#instances-table")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task The_operator_sees_every_running_instance_on_the_system_page()
+    {
+        var page = await browser.NewPageAsync(Console);
+        await SignInAsync(page, fixture.OperatorApiKey);
+
+        await page.GotoAsync("/system");
+
+        var rows = page.Locator("#instances-table tbody tr[data-state='ready']");
+        foreach (var service in AppHostFixture.ServiceNames)
+        {
+            await Assertions.Expect(page.Locator($"#instances-table tbody tr[data-service='{service}']")).ToHaveCountAsync(fixture.Replicas.Count(service));
+        }
+
+        await Assertions.Expect(rows).ToHaveCountAsync(AppHostFixture.ServiceNames.Sum(fixture.Replicas.Count));
+        await Browser.ScreenshotAsync(page, "system-instances");
     }
 
     [Fact]

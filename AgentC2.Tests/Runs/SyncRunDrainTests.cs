@@ -52,6 +52,13 @@ public sealed class SyncRunDrainTests(AppHostFixture fixture)
             Assert.Equal(2, lateRun.GetProperty("steps").GetArrayLength());
             Assert.True(lateRun.GetProperty("attempts").GetInt32() >= 1, $"a worker ran the late invocation: {lateRun}");
 
+            // The operator's fleet view shows the replica draining, with the run it still executes.
+            using var operatorClient = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = addresses[1] }, fixture.OperatorApiKey);
+            await Eventually.MatchAsync(async token =>
+                (await operatorClient.GetFromJsonAsync<JsonElement>("/api/operator/instances", token)).GetProperty("items").EnumerateArray()
+                    .Count(i => i.GetProperty("service").GetString() == ResourceNames.Agent && i.GetProperty("state").GetString() == "draining"),
+                draining => draining == 1, TimeSpan.FromSeconds(5), "the stopping replica listed as draining");
+
             // At the drain bound the long run goes to the queue: 202, its address, and a worker finishes it.
             using var answer = await invocation;
             Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AgentC2.ServiceDefaults.Fleet;
 using AgentC2.ServiceDefaults.Health;
 using AgentC2.Worker.Telemetry;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ internal sealed partial class RunDriver(
     IOptions<QueueOptions> options,
     TimeProvider time,
     SchemaGate schema,
-    ILogger<RunDriver> logger) : BackgroundService
+    ILogger<RunDriver> logger) : BackgroundService, IInstanceLoad
 {
     /// <summary>How often a claim also returns runs with expired leases to the queue.</summary>
     public static readonly TimeSpan ReapInterval = TimeSpan.FromSeconds(1);
@@ -30,6 +31,11 @@ internal sealed partial class RunDriver(
     public static readonly TimeSpan ClaimCoalescing = TimeSpan.FromMilliseconds(10);
 
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _driving = new();
+
+    /// <summary>The runs this worker drives now (for its fleet heartbeat).</summary>
+    public int RunsInFlight => _driving.Count;
+
+    public int McpClients => 0;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

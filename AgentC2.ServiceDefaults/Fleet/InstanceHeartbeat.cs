@@ -1,0 +1,110 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace AgentC2.ServiceDefaults.Fleet;
+
+/// <summary>What a service adds to its instance's heartbeat: the runs it is executing, the MCP clients it holds.</summary>
+public interface IInstanceLoad
+{
+    int RunsInFlight { get; }
+
+    int McpClients { get; }
+}
+
+/// <summary>
+/// Writes this instance's heartbeat to the <see cref="FleetRegistry"/> every <see cref="Interval"/>: service, instance id,
+/// version (the image tag it runs, <c>AgentC2:Instance:Version</c>), host, start, state (<c>starting</c>, <c>ready</c>,
+/// <c>draining</c> from the stop signal), runs in flight and MCP clients; at exit it removes itself. Redis being away only
+/// pauses the heartbeats.
+/// </summary>
+internal sealed partial class InstanceHeartbeat(
+    FleetRegistry fleet,
+    IHostEnvironment environment,
+    IConfiguration configuration,
+    IHostApplicationLifetime lifetime,
+    IEnumerable<IInstanceLoad> loads,
+    TimeProvider time,
+    ILogger<InstanceHeartbeat> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    private readonly DateTimeOffset _started = time.GetUtcNow();
+    private readonly string _instanceId = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The stop signal is written at once, so that an operator sees the instance draining, not only gone.
+        using var stopping = lifetime.ApplicationStopping.Register(() => _ = BeatAsync());
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            await BeatAsync();
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await fleet.RemoveAsync(Current());
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or OperationCanceledException)
+        {
+            // Its entry expires on its own.
+        }
+    }
+
+    private async Task BeatAsync()
+    {
+        try
+        {
+            await fleet.WriteAsync(Current());
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or OperationCanceledException)
+        {
+            LogSkipped(logger, e.Message);
+        }
+    }
+
+    private InstanceRecord Current()
+    {
+        var state = lifetime.ApplicationStopping.IsCancellationRequested ? "draining"
+            : lifetime.ApplicationStarted.IsCancellationRequested ? "ready"
+            : "starting";
+        return new InstanceRecord(
+            environment.ApplicationName.Replace("AgentC2.", "", StringComparison.Ordinal).ToLowerInvariant(),
+            _instanceId,
+            Version(configuration),
+            Environment.MachineName,
+            _started,
+            state,
+            loads.Sum(l => l.RunsInFlight),
+            loads.Sum(l => l.McpClients),
+            time.GetUtcNow());
+    }
+
+    private static string Version(IConfiguration configuration) =>
+        configuration["AgentC2:Instance:Version"] is { Length: > 0 } configured
+            ? configured
+            : Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fleet heartbeat skipped: Redis is not reachable ({Reason})")]
+    private static partial void LogSkipped(ILogger logger, string reason);
+}
