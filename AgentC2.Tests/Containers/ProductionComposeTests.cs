@@ -11,8 +11,12 @@ namespace AgentC2.Tests.Containers;
 /// on a private engine (stand-ins for the third-party images), exercised through its edge like a client would.
 /// </summary>
 [Collection(ContainersCollection.Name)]
-public sealed class ProductionComposeTests(ContainerEngine engine)
+public sealed class ProductionComposeTests(ContainerEngine engine) : IAsyncLifetime
 {
+    public Task InitializeAsync() => engine.ComposeUpAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static readonly string[] Services = ["agent", "worker", "frontend"];
 
     [Fact]

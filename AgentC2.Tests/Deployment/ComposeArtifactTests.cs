@@ -128,7 +128,7 @@ public sealed partial class ComposeArtifactTests(PublishedArtifacts published)
 
         // The edge publishes on its node (no routing mesh, which needs IPVS; Caddy sees the clients' addresses).
         Assert.All(services.List(ResourceNames.Caddy, "ports"), port => Assert.Equal("host", port.Str("mode")));
-        Assert.Equal(["80", "443", "443"], services.List(ResourceNames.Caddy, "ports").Select(port => port.Str("published")));
+        Assert.Equal(["${HTTP_PORT:-80}", "${HTTPS_PORT:-443}", "${HTTPS_PORT:-443}"], services.List(ResourceNames.Caddy, "ports").Select(port => port.Str("published")));
 
         // Configs are named by a digest of their content (a changed Caddyfile is a new config, which rolls out); the
         // webhook secret by the name the rollout script gives it.

@@ -218,7 +218,7 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         Assert.Equal("${{ vars.DOMAIN }}", step.Str("env", "DOMAIN"));
         var script = published.Text("deploy/swarm/rollout.sh");
         Assert.Contains("docker stack deploy --with-registry-auth --prune", script, StringComparison.Ordinal);
-        Assert.Contains("-c docker-stack.production.yml", script, StringComparison.Ordinal);
+        Assert.Contains("files=(-c docker-stack.production.yml)", script, StringComparison.Ordinal);
         Assert.Contains("rollback_completed", script, StringComparison.Ordinal);
         Assert.Contains("== 'app-platform'", workflow.Str("jobs", "app-platform", "if"), StringComparison.Ordinal);
         Assert.Contains("doctl apps update \"$APP_ID\" --spec", published.Text(Workflow), StringComparison.Ordinal);

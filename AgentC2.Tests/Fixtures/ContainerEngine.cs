@@ -5,8 +5,9 @@ namespace AgentC2.Tests.Fixtures;
 
 /// <summary>
 /// The containers tier's engine: <c>scripts/containers.sh up</c> (a private Docker engine and the stand-in images),
-/// the three service images built from their committed Dockerfiles (<c>images</c>), and the production compose file
-/// started with an env file made from <c>.env.example</c> (fresh random secrets) and the edge on a loopback port.
+/// the three service images built from their committed Dockerfiles (<c>images</c>), and, for the tests that ask for it
+/// (<see cref="ComposeUpAsync"/>), the production compose file started with an env file made from <c>.env.example</c>
+/// (fresh random secrets) and the edge on a loopback port; the Swarm drill takes the compose project down first.
 /// Disposal always runs <c>down -v</c> and <c>scripts/containers.sh down</c>. Only <c>docker</c> processes this fixture
 /// starts see <c>DOCKER_HOST</c>: the rest of the suite keeps the machine's own (absent) engine.
 /// </summary>
@@ -47,12 +48,6 @@ public sealed class ContainerEngine : IAsyncLifetime
             }
 
             WriteEnvFile();
-            _composeUp = true;
-            var started = await TimedAsync("compose up --wait", () => ComposeAsync(["up", "-d", "--wait", "--wait-timeout", "300"], TimeSpan.FromMinutes(6)));
-            if (started.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"docker compose up did not turn every service healthy:\n{started.Output}\n{await DiagnosticsAsync()}");
-            }
         }
         catch
         {
@@ -61,12 +56,57 @@ public sealed class ContainerEngine : IAsyncLifetime
         }
     }
 
+    /// <summary>The production compose project, every service healthy (started on first use, or again after the Swarm drill).</summary>
+    public async Task ComposeUpAsync()
+    {
+        // The tier's tests run one at a time (its collection is not parallel).
+        if (_composeUp)
+        {
+            return;
+        }
+
+        _composeUp = true;
+        var started = await TimedAsync("compose up --wait", () => ComposeAsync(["up", "-d", "--wait", "--wait-timeout", "300"], TimeSpan.FromMinutes(6)));
+        if (started.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"docker compose up did not turn every service healthy:\n{started.Output}\n{await DiagnosticsAsync()}");
+        }
+    }
+
+    /// <summary>Takes the compose project down (<c>down -v</c>) and records what it left, which must be nothing.</summary>
+    public async Task ComposeDownAsync()
+    {
+        if (!_composeUp || DockerHost.Length == 0)
+        {
+            return;
+        }
+
+        _composeUp = false;
+        var composeDown = await TimedAsync("compose down -v", () => ComposeAsync(["down", "-v", "--timeout", "30"], TimeSpan.FromMinutes(3)));
+        var left = await DockerAsync(["ps", "-aq", "--filter", $"label=com.docker.compose.project={Project}"]);
+        var volumes = await DockerAsync(["volume", "ls", "-q", "--filter", $"label=com.docker.compose.project={Project}"]);
+        var networks = await DockerAsync(["network", "ls", "-q", "--filter", $"label=com.docker.compose.project={Project}"]);
+        Timings.Enqueue($"left after down -v (exit {composeDown.ExitCode}): {Count(left)} containers, {Count(volumes)} volumes, {Count(networks)} networks");
+    }
+
     /// <summary><c>docker compose</c> of the production file with this tier's env file and loopback edge.</summary>
     internal Task<ProcessOutcome> ComposeAsync(IEnumerable<string> arguments, TimeSpan? timeout = null) =>
         DockerAsync(["compose", "-p", Project, "--env-file", EnvFile, "-f", Path.Combine(Repository.Root, "docker-compose.production.yml"), "-f", EdgeFile, .. arguments], timeout);
 
     internal Task<ProcessOutcome> DockerAsync(IEnumerable<string> arguments, TimeSpan? timeout = null) =>
         ToolProcess.RunAsync("docker", arguments, Variables(), timeout ?? TimeSpan.FromMinutes(2), Repository.Root);
+
+    /// <summary>A program (a script of the repository) with this engine's <c>DOCKER_HOST</c> and <paramref name="environment"/>.</summary>
+    internal Task<ProcessOutcome> RunAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var variables = Variables();
+        foreach (var (name, value) in environment)
+        {
+            variables[name] = value;
+        }
+
+        return ToolProcess.RunAsync(program, arguments, variables, timeout, Repository.Root);
+    }
 
     /// <summary>Every service's state and the last lines of its log: what a failure of the tier shows.</summary>
     public async Task<string> DiagnosticsAsync()
@@ -78,14 +118,7 @@ public sealed class ContainerEngine : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_composeUp && DockerHost.Length > 0)
-        {
-            var composeDown = await TimedAsync("compose down -v", () => ComposeAsync(["down", "-v", "--timeout", "30"], TimeSpan.FromMinutes(3)));
-            var left = await DockerAsync(["ps", "-aq", "--filter", $"label=com.docker.compose.project={Project}"]);
-            var volumes = await DockerAsync(["volume", "ls", "-q", "--filter", $"label=com.docker.compose.project={Project}"]);
-            var networks = await DockerAsync(["network", "ls", "-q", "--filter", $"label=com.docker.compose.project={Project}"]);
-            Timings.Enqueue($"left after down -v (exit {composeDown.ExitCode}): {Count(left)} containers, {Count(volumes)} volumes, {Count(networks)} networks");
-        }
+        await ComposeDownAsync();
 
         // The tier's numbers, for the CI log (.ci/run prints the file).
         Directory.CreateDirectory(Path.Combine(Repository.Root, "artifacts"));

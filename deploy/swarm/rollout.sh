@@ -3,7 +3,8 @@
 # rules (configs named by a digest of their content) and the webhook secret (named by a digest of its value).
 # Each service updates as its update_config says (start-first, one task at a time, rollback on failure).
 # Needs: DOCKER_HOST (a manager), the stack's variables (.env.example), SLACK_WEBHOOK_URL.
-# Optional: STACK (default agentc2), RESOLVE_IMAGE (default always; never when the images are on the nodes).
+# Optional: STACK (default agentc2), RESOLVE_IMAGE (default always; never when the images are on the nodes),
+# STACK_OVERRIDES (stack files of the site merged over the generated one, e.g. smaller reservations).
 # Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,10 +17,13 @@ if ! docker secret inspect "$SLACK_WEBHOOK_SECRET" >/dev/null 2>&1; then
   printf '%s' "$SLACK_WEBHOOK_URL" | docker secret create --label "agentc2.stack=$stack" "$SLACK_WEBHOOK_SECRET" - >/dev/null
 fi
 
+files=(-c docker-stack.production.yml)
+for override in ${STACK_OVERRIDES:-}; do files+=(-c "$override"); done
+
 started=$(date +%s)
 deployed=0
 docker stack deploy --with-registry-auth --prune --resolve-image "${RESOLVE_IMAGE:-always}" --detach=false \
-  -c docker-stack.production.yml "$stack" || deployed=$?
+  "${files[@]}" "$stack" || deployed=$?
 
 # A service whose update failed was rolled back (its old tasks kept serving): the rollout failed.
 failed=()

@@ -148,7 +148,8 @@ internal sealed class ComposePort
 {
     public int Target { get; set; }
 
-    public int Published { get; set; }
+    /// <summary>The node's port (may be a variable: the edge behind another balancer).</summary>
+    public string Published { get; set; } = "";
 
     public string? Protocol { get; set; }
 

@@ -30,6 +30,9 @@ internal sealed class ComposeWriter
         "Swarm only: name of the Docker secret holding SLACK_WEBHOOK_URL (deploy/swarm/rollout.sh creates it, named by a digest of its value)",
         Secret: false, VariableDefault.Published, "agentc2_slack_webhook_url");
 
+    public static readonly Variable HttpPortVariable = new("HTTP_PORT", "Swarm only: the node port Caddy takes plain HTTP on (redirects to HTTPS)", Secret: false, VariableDefault.Published, "80");
+    public static readonly Variable HttpsPortVariable = new("HTTPS_PORT", "Swarm only: the node port Caddy takes HTTPS (TCP and QUIC) on", Secret: false, VariableDefault.Published, "443");
+
     /// <summary>What an instance reports as its version in the fleet view: the image tag it runs.</summary>
     public const string VersionSetting = "AgentC2__Instance__Version";
 
@@ -182,7 +185,12 @@ internal sealed class ComposeWriter
         Environment = new() { ["DOMAIN"] = Variable(DomainVariable) },
         // On Swarm bound on the node (mode host): no routing mesh (it needs IPVS), and Caddy sees the clients' addresses.
         Ports = swarm
-            ? [new ComposePort { Target = 80, Published = 80 }, new ComposePort { Target = 443, Published = 443 }, new ComposePort { Target = 443, Published = 443, Protocol = "udp" }]
+            ?
+            [
+                new ComposePort { Target = 80, Published = Variable(HttpPortVariable) },
+                new ComposePort { Target = 443, Published = Variable(HttpsPortVariable) },
+                new ComposePort { Target = 443, Published = Variable(HttpsPortVariable), Protocol = "udp" },
+            ]
             : ["80:80", "443:443", "443:443/udp"],
         Volumes = ["caddy_data:/data", "caddy_config:/config"],
         Configs = [new ComposeConfigMount { Source = CaddyConfigName, Target = "/etc/caddy/Caddyfile" }],

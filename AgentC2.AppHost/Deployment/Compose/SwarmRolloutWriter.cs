@@ -18,7 +18,8 @@ internal static class SwarmRolloutWriter
         # rules (configs named by a digest of their content) and the webhook secret (named by a digest of its value).
         # Each service updates as its update_config says (start-first, one task at a time, rollback on failure).
         # Needs: DOCKER_HOST (a manager), the stack's variables (.env.example), SLACK_WEBHOOK_URL.
-        # Optional: STACK (default {{{stackName}}}), RESOLVE_IMAGE (default always; never when the images are on the nodes).
+        # Optional: STACK (default {{{stackName}}}), RESOLVE_IMAGE (default always; never when the images are on the nodes),
+        # STACK_OVERRIDES (stack files of the site merged over the generated one, e.g. smaller reservations).
         # Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).
         set -euo pipefail
         cd "$(dirname "$0")/../.."
@@ -31,10 +32,13 @@ internal static class SwarmRolloutWriter
           printf '%s' "$SLACK_WEBHOOK_URL" | docker secret create --label "agentc2.stack=$stack" "$SLACK_WEBHOOK_SECRET" - >/dev/null
         fi
 
+        files=(-c {{{ComposeWriter.SwarmPath}}})
+        for override in ${STACK_OVERRIDES:-}; do files+=(-c "$override"); done
+
         started=$(date +%s)
         deployed=0
         docker stack deploy --with-registry-auth --prune --resolve-image "${RESOLVE_IMAGE:-always}" --detach=false \
-          -c {{{ComposeWriter.SwarmPath}}} "$stack" || deployed=$?
+          "${files[@]}" "$stack" || deployed=$?
 
         # A service whose update failed was rolled back (its old tasks kept serving): the rollout failed.
         failed=()
