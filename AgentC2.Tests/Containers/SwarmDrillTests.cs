@@ -27,6 +27,9 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
 
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("agentc2-swarm-");
     private readonly Uri _edge = new($"http://127.0.0.1:{Loopback.FreePort()}");
+
+    // The same on every rollout: a changed published port is a changed edge service, which Swarm restarts.
+    private readonly int _httpsPort = Loopback.FreePort();
     private readonly List<string> _report = [];
     private readonly Stopwatch _watch = Stopwatch.StartNew();
     private bool _swarm;
@@ -165,7 +168,7 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
         environment["STACK"] = Stack;
         environment["RESOLVE_IMAGE"] = "never";
         environment["HTTP_PORT"] = _edge.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        environment["HTTPS_PORT"] = Loopback.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment["HTTPS_PORT"] = _httpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["SLACK_WEBHOOK_URL"] = "http://127.0.0.1:9/alerts";
         environment["STACK_OVERRIDES"] = Path.Combine(_folder.FullName, "small-node.yml");
         var outcome = await engine.RunAsync("bash", ["deploy/swarm/rollout.sh"], environment, TimeSpan.FromMinutes(8));
