@@ -36,7 +36,9 @@ internal sealed partial class InstanceHeartbeat(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The stop signal is written at once, so that an operator sees the instance draining, not only gone.
+        // Turning ready and the stop signal are written at once, so that an operator watching a rollout sees an instance
+        // ready when the orchestrator does, and draining, not only gone.
+        using var started = lifetime.ApplicationStarted.Register(() => _ = BeatAsync());
         using var stopping = lifetime.ApplicationStopping.Register(() => _ = BeatAsync());
         using var timer = new PeriodicTimer(Interval, time);
         do
@@ -88,10 +90,17 @@ internal sealed partial class InstanceHeartbeat(
             time.GetUtcNow());
     }
 
-    private static string Version(IConfiguration configuration) =>
-        configuration["AgentC2:Instance:Version"] is { Length: > 0 } configured
-            ? configured
-            : Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+    /// <summary>The configured version (the image tag), else the build's: its version and the first 12 digits of its commit.</summary>
+    private static string Version(IConfiguration configuration)
+    {
+        if (configuration["AgentC2:Instance:Version"] is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        var build = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        return build.IndexOf('+', StringComparison.Ordinal) is var plus and >= 0 && build.Length > plus + 13 ? build[..(plus + 13)] : build;
+    }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
     {

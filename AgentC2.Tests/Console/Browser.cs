@@ -51,6 +51,15 @@ public sealed class Browser : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>Signs in with <paramref name="key"/> on the console's sign-in page and waits to be let in.</summary>
+    public static async Task SignInAsync(IPage page, string key)
+    {
+        await page.GotoAsync("/sign-in");
+        await page.FillAsync("#ApiKey", key);
+        await page.ClickAsync("button:has-text('Sign in')");
+        await page.WaitForURLAsync(url => !url.Contains("/sign-in", StringComparison.Ordinal));
+    }
+
     /// <summary>Saves the page at both widths as <c>artifacts/screenshots/{name}-{width}.png</c>.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

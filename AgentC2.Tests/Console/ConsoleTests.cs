@@ -36,7 +36,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         Assert.DoesNotContain(badKey, await page.ContentAsync(), StringComparison.Ordinal);
         Assert.Equal("", await page.InputValueAsync("#ApiKey"));
 
-        await SignInAsync(page, fixture.DemoApiKey);
+        await Browser.SignInAsync(page, fixture.DemoApiKey);
         Assert.EndsWith("/agents", page.Url, StringComparison.Ordinal);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Agents", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "assistant", Exact = false }).First).ToBeVisibleAsync();
@@ -48,7 +48,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     public async Task Create_an_agent_run_it_async_watch_it_complete_live_then_open_it_and_sign_out()
     {
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, fixture.DemoApiKey);
+        await Browser.SignInAsync(page, fixture.DemoApiKey);
         var slug = "console-" + Guid.NewGuid().ToString("N")[..8];
 
         await page.GotoAsync("/agents/new");
@@ -114,7 +114,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     public async Task Mcp_page_shows_the_servers_and_the_tools_agents_get_from_them()
     {
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, fixture.DemoApiKey);
+        await Browser.SignInAsync(page, fixture.DemoApiKey);
 
         await page.GotoAsync("/mcp");
 
@@ -132,7 +132,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         var run = await session.InvokeAsync(0, "get-tiny-image");
         var sum = await session.InvokeAsync(0, "get-sum");
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, session.Organization.ApiKey);
+        await Browser.SignInAsync(page, session.Organization.ApiKey);
 
         await page.GotoAsync($"/runs/{run.GetProperty("id").GetGuid()}");
 
@@ -150,7 +150,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     public async Task System_page_shows_the_health_of_every_service()
     {
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, fixture.DemoApiKey);
+        await Browser.SignInAsync(page, fixture.DemoApiKey);
 
         await page.GotoAsync("/system");
 
@@ -170,7 +170,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     public async Task The_operator_sees_every_running_instance_on_the_system_page()
     {
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, fixture.OperatorApiKey);
+        await Browser.SignInAsync(page, fixture.OperatorApiKey);
 
         // Other tests restart replicas: a restarted one is listed again at its first heartbeat (5 s).
         var expected = AppHostFixture.ServiceNames.Sum(fixture.Replicas.Count);
@@ -191,7 +191,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     public async Task The_operator_creates_an_organization_and_issues_a_key_shown_once_that_then_signs_in()
     {
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, fixture.OperatorApiKey);
+        await Browser.SignInAsync(page, fixture.OperatorApiKey);
         Assert.EndsWith("/operator", page.Url, StringComparison.Ordinal);
         var slug = "console-org-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -220,7 +220,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "This page is not available with your key" })).ToBeVisibleAsync();
 
         await page.ClickAsync("button:has-text('Sign out')");
-        await SignInAsync(page, key);
+        await Browser.SignInAsync(page, key);
         Assert.EndsWith("/agents", page.Url, StringComparison.Ordinal);
         await Assertions.Expect(page.GetByText("No agents yet")).ToBeVisibleAsync();
     }
@@ -293,7 +293,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     {
         var organization = await fixture.EnsureOrganizationAsync(LimitedOrganization);
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, organization.ApiKey);
+        await Browser.SignInAsync(page, organization.ApiKey);
 
         IResponse? response = null;
         for (var attempt = 0; attempt < 10 && response?.Status != 429; attempt++)
@@ -311,7 +311,7 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
     public async Task With_the_agent_api_down_pages_say_so_and_recover_when_it_is_back()
     {
         var page = await browser.NewPageAsync(Console);
-        await SignInAsync(page, fixture.DemoApiKey);
+        await Browser.SignInAsync(page, fixture.DemoApiKey);
 
         // Each replica stopped and started by its own id, so that both come back.
         var replicas = await fixture.Replicas.IdsAsync(ResourceNames.Agent);
@@ -338,14 +338,6 @@ public sealed partial class ConsoleTests(AppHostFixture fixture, Browser browser
         var back = await page.GotoAsync("/agents");
         Assert.Equal(200, back!.Status);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Agents", Level = 1 })).ToBeVisibleAsync();
-    }
-
-    private static async Task SignInAsync(IPage page, string key)
-    {
-        await page.GotoAsync("/sign-in");
-        await page.FillAsync("#ApiKey", key);
-        await page.ClickAsync("button:has-text('Sign in')");
-        await page.WaitForURLAsync(url => !url.Contains("/sign-in", StringComparison.Ordinal));
     }
 
     private static Regex RunUrl() => RunPage();

@@ -243,7 +243,8 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
         private readonly HttpClient _api;
         private readonly CancellationTokenSource _stop = new();
         private readonly List<Task> _clients;
-        private readonly ConcurrentQueue<Guid> _async = new();
+        private const int StreamClients = 3;
+        private const int StreamedSteps = 10;
         private readonly ConcurrentDictionary<Guid, int> _expectedSteps = new();
         private int _streamsResumed;
         private int _handedOff;
@@ -256,7 +257,8 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
                 .. Enumerable.Range(0, 3).Select(_ => Task.Run(() => LoopAsync("sync", SyncAsync))),
                 Task.Run(() => LoopAsync("async", AsyncAsync)),
                 Task.Run(() => LoopAsync("read", ReadAsync)),
-                Task.Run(() => LoopAsync("stream", StreamAsync)),
+                // Streams of runs long enough (10 steps of 500 ms) that a stopping agent's drain ends some of them early.
+                .. Enumerable.Range(0, StreamClients).Select(_ => Task.Run(() => LoopAsync("stream", StreamAsync))),
             ];
         }
 
@@ -374,9 +376,7 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
                 return $"async {(int)response.StatusCode}: {body}";
             }
 
-            var id = JsonDocument.Parse(body).RootElement.GetProperty("runId").GetGuid();
-            _expectedSteps[id] = 3;
-            _async.Enqueue(id);
+            _expectedSteps[JsonDocument.Parse(body).RootElement.GetProperty("runId").GetGuid()] = 3;
             await Task.Delay(TimeSpan.FromMilliseconds(400), cancellationToken);
             return null;
         }
@@ -387,25 +387,32 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
             return response.StatusCode == HttpStatusCode.OK ? null : $"read {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(CancellationToken.None)}";
         }
 
-        /// <summary>Follows the newest async run to its end, resuming after the last step whenever its stream ends early.</summary>
+        /// <summary>Starts a long async run and follows it to its end, resuming after the last step whenever its stream ends early.</summary>
         private async Task<string?> StreamAsync(CancellationToken cancellationToken)
         {
-            var id = _async.LastOrDefault();
-            if (id == Guid.Empty)
+            using var invoke = await _api.PostAsJsonAsync("/api/agents/drill/invoke",
+                new { input = $"streamed #steps={StreamedSteps} #latency=500", executionMode = "async" }, CancellationToken.None);
+            var body = await invoke.Content.ReadAsStringAsync(CancellationToken.None);
+            if (invoke.StatusCode != HttpStatusCode.Accepted)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
-                return null;
+                return $"stream's async {(int)invoke.StatusCode}: {body}";
             }
 
+            var id = JsonDocument.Parse(body).RootElement.GetProperty("runId").GetGuid();
+            _expectedSteps[id] = StreamedSteps;
             var steps = new List<int>();
             for (var attempt = 0; attempt < 20; attempt++)
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{id}/events");
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+                if (attempt > 0)
+                {
+                    Interlocked.Increment(ref _streamsResumed);
+                }
+
                 if (steps.Count > 0)
                 {
                     request.Headers.Add("Last-Event-ID", steps[^1].ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    Interlocked.Increment(ref _streamsResumed);
                 }
 
                 using var response = await _api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None);
@@ -422,7 +429,7 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
                     }
                     else if (item.EventType == "status")
                     {
-                        return steps.SequenceEqual(Enumerable.Range(1, 3)) ? null : $"stream of {id} saw steps [{string.Join(',', steps)}]";
+                        return steps.SequenceEqual(Enumerable.Range(1, StreamedSteps)) ? null : $"stream of {id} saw steps [{string.Join(',', steps)}]";
                     }
                 }
             }

@@ -4,101 +4,149 @@ using System.Net;
 namespace AgentC2.Tests.Fixtures;
 
 /// <summary>
-/// The production edge on loopback: a real Caddy configured by the published Caddyfile, with plain HTTP on one port and
-/// the running application's agent and console replicas as upstreams (what the service names resolve to in production).
+/// The production edge on loopback: a real Caddy running the published Caddyfile as it is, in front of a
+/// <see cref="LoopbackFleet"/> of agent and console replicas. Caddy runs in a mount namespace of its own whose
+/// <c>/etc/resolv.conf</c> names the fleet's <see cref="ServiceDns"/>, so the file's dynamic upstreams (<c>agent</c>,
+/// <c>frontend</c>, port 8080) resolve to the replicas as an orchestrator's DNS resolves them. Only what a process gets
+/// from its command line differs from production: the site address (<c>DOMAIN</c>, plain HTTP on a free port), no admin
+/// endpoint and debug logging (so the report can say why a request was not passed on).
 /// </summary>
-internal sealed class LocalEdge : IAsyncDisposable
+internal sealed partial class LocalEdge : IAsyncDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private readonly DirectoryInfo _folder;
     private readonly Process _caddy;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _passedOn = new(StringComparer.Ordinal);
 
-    private LocalEdge(DirectoryInfo folder, Process caddy, Uri address)
+    private LocalEdge(DirectoryInfo folder, Process caddy, Uri address, LoopbackFleet fleet)
     {
         _folder = folder;
         _caddy = caddy;
         Address = address;
+        Fleet = fleet;
     }
 
     public Uri Address { get; }
 
-    /// <summary>What Caddy logged with an error: requests it could not pass on and failed health checks, with why.</summary>
+    /// <summary>The replicas behind the edge: the drills start, stop and replace them as an orchestrator would.</summary>
+    public LoopbackFleet Fleet { get; }
+
+    /// <summary>What Caddy logged with an error: requests it could not pass on, with why.</summary>
     public IReadOnlyList<string> Errors => [.. _errors];
 
-    /// <summary>The errors of requests (what a client saw), before the failed health checks (what the edge acted on).</summary>
-    public string ErrorsByKind(int most) =>
-        string.Join('\n', Errors.OrderBy(e => e.Contains("health_checker", StringComparison.Ordinal)).Take(most))
-        + $"\n({Errors.Count(e => e.Contains("health_checker", StringComparison.Ordinal))} failed health checks in all)";
+    /// <summary>How many requests the edge passed on to each upstream address and got an answer from.</summary>
+    public IReadOnlyDictionary<string, int> PassedOn => _passedOn;
 
-    /// <summary>Starts Caddy in front of every agent replica and the console, and waits until it answers.</summary>
-    public static async Task<LocalEdge> StartAsync(AppHostFixture fixture)
+    public string ErrorsByKind(int most) => string.Join('\n', Errors.Take(most)) + $"\n({Errors.Count} errors logged by the edge in all)";
+
+    /// <summary>Starts <paramref name="agents"/> agent replicas and one console replica, then Caddy in front of them, and waits until it answers.</summary>
+    public static async Task<LocalEdge> StartAsync(AppHostFixture fixture, int agents = 2)
     {
-        var agents = await fixture.Replicas.AddressesAsync(ResourceNames.Agent).WaitAsync(Bound);
-        Assert.Equal(2, agents.Count);
-        var port = Loopback.FreePort();
-        var address = new Uri($"http://127.0.0.1:{port}");
-
-        var production = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy/caddy/Caddyfile.production"));
-        // Debug logging, so that the report can say why a request was not passed on (Caddy logs the errors it handles
-        // itself only there).
-        var local = "{\n\tadmin off\n\tauto_https off\n\tdebug\n}\n\n" + production
-            .Replace("{$DOMAIN} {", $"http://127.0.0.1:{port} {{", StringComparison.Ordinal);
-        // The replicas on loopback listen on ports of their own, which DNS A records cannot give: the names' dynamic
-        // upstreams become the replicas' addresses; every other setting (balancing, retries, passive health) stays.
-        local = Upstreams(local, ResourceNames.Agent, agents.Select(r => r.Authority.Replace("localhost", "127.0.0.1", StringComparison.Ordinal)));
-        local = Upstreams(local, ResourceNames.Frontend, [fixture.CreateClient(ResourceNames.Frontend).BaseAddress!.Authority]);
-        Assert.Contains("lb_try_duration", local, StringComparison.Ordinal);
-
+        var dns = new ServiceDns();
+        var fleet = new LoopbackFleet(fixture, dns);
         var folder = Directory.CreateTempSubdirectory("agentc2-edge-");
-        var caddyfile = Path.Combine(folder.FullName, "Caddyfile");
-        await File.WriteAllTextAsync(caddyfile, local);
-        var caddy = Process.Start(new ProcessStartInfo("caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            Environment = { ["HOME"] = folder.FullName, ["XDG_DATA_HOME"] = folder.FullName, ["XDG_CONFIG_HOME"] = folder.FullName },
-        })!;
-        var edge = new LocalEdge(folder, caddy, address);
-        caddy.ErrorDataReceived += (_, line) =>
-        {
-            // Errors a handle_errors route answered are logged by http.log.error, with the reason as the message.
-            if (line.Data is { } data && (data.Contains("\"error\"", StringComparison.Ordinal) || data.Contains("\"logger\":\"http.log.error\"", StringComparison.Ordinal)))
-            {
-                edge._errors.Enqueue(data);
-            }
-        };
-        caddy.BeginErrorReadLine();
-        caddy.BeginOutputReadLine();
-
         try
         {
-            using var http = new HttpClient();
-            await Eventually.MatchAsync(async token =>
+            await Task.WhenAll([fleet.StartAsync(ResourceNames.Frontend), .. Enumerable.Range(0, agents).Select(_ => fleet.StartAsync(ResourceNames.Agent))]);
+            var address = new Uri($"http://127.0.0.1:{Loopback.FreePort()}");
+            var caddy = await StartCaddyAsync(folder, address);
+            var edge = new LocalEdge(folder, caddy, address, fleet);
+            caddy.ErrorDataReceived += (_, line) =>
             {
-                using var response = await http.GetAsync(new Uri(address, ServicePaths.Ready), token);
-                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(token));
-            }, answer => answer.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the edge answering");
+                if (line.Data is { } roundtrip && roundtrip.Contains("\"msg\":\"upstream roundtrip\"", StringComparison.Ordinal) && !roundtrip.Contains("\"error\"", StringComparison.Ordinal)
+                    && UpstreamField().Match(roundtrip) is { Success: true } upstream)
+                {
+                    edge._passedOn.AddOrUpdate(upstream.Groups[1].Value, 1, (_, count) => count + 1);
+                }
+
+                // Errors a handle_errors route answered are logged by http.log.error, with the reason as the message.
+                if (line.Data is { } data && (data.Contains("\"error\"", StringComparison.Ordinal) || data.Contains("\"logger\":\"http.log.error\"", StringComparison.Ordinal)))
+                {
+                    edge._errors.Enqueue(data);
+                }
+            };
+            caddy.BeginErrorReadLine();
+            caddy.BeginOutputReadLine();
+            await edge.WaitAnsweringAsync();
             return edge;
-        }
-        catch (TimeoutException timeout)
-        {
-            await edge.DisposeAsync();
-            throw new TimeoutException(timeout.Message + "\n" + edge.ErrorsByKind(20), timeout);
         }
         catch
         {
-            await edge.DisposeAsync();
+            await fleet.DisposeAsync();
+            dns.Dispose();
+            folder.Delete(recursive: true);
             throw;
         }
     }
 
-    private static string Upstreams(string caddyfile, string service, IEnumerable<string> addresses)
+    /// <summary>
+    /// Adapts the published Caddyfile (with <c>DOMAIN</c> set) to Caddy's JSON, adds the process options, and runs it with
+    /// this machine's <c>/etc/resolv.conf</c> and <c>/etc/hosts</c> replaced, for Caddy alone, by the fleet's DNS.
+    /// </summary>
+    private static async Task<Process> StartCaddyAsync(DirectoryInfo folder, Uri address)
     {
-        var dynamic = new System.Text.RegularExpressions.Regex($@"dynamic a \{{\n\t+name {service}\n[^}}]*\}}");
-        Assert.Matches(dynamic, caddyfile);
-        return dynamic.Replace(caddyfile, "to " + string.Join(' ', addresses));
+        var environment = new Dictionary<string, string?>
+        {
+            ["DOMAIN"] = address.ToString().TrimEnd('/'),
+            ["HOME"] = folder.FullName,
+            ["XDG_DATA_HOME"] = folder.FullName,
+            ["XDG_CONFIG_HOME"] = folder.FullName,
+        };
+        var adapted = await ToolProcess.RunAsync("caddy", ["adapt", "--config", Path.Combine(Repository.Root, "deploy/caddy/Caddyfile.production"), "--adapter", "caddyfile"],
+            environment, Bound);
+        Assert.True(adapted.ExitCode == 0, adapted.Output);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(adapted.StandardOutput)!.AsObject();
+        Assert.Contains("\"dynamic_upstreams\"", adapted.StandardOutput, StringComparison.Ordinal);
+        config["admin"] = new System.Text.Json.Nodes.JsonObject { ["disabled"] = true };
+        config["logging"] = System.Text.Json.Nodes.JsonNode.Parse("""{"logs":{"default":{"level":"DEBUG"}}}""");
+
+        var json = Path.Combine(folder.FullName, "caddy.json");
+        var resolv = Path.Combine(folder.FullName, "resolv.conf");
+        var hosts = Path.Combine(folder.FullName, "hosts");
+        await File.WriteAllTextAsync(json, config.ToJsonString());
+        await File.WriteAllTextAsync(resolv, $"nameserver {ServiceDns.Address}\noptions timeout:1 attempts:1\n");
+        await File.WriteAllTextAsync(hosts, "127.0.0.1 localhost\n");
+
+        // unshare and sh exec into Caddy: the process started is Caddy's, killed by its PID.
+        var start = new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c",
+            "mount --bind \"$1\" /etc/resolv.conf && mount --bind \"$2\" /etc/hosts && exec caddy run --config \"$3\"", "edge", resolv, hosts, json])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        return Process.Start(start)!;
+    }
+
+    private async Task WaitAnsweringAsync()
+    {
+        using var http = new HttpClient();
+        try
+        {
+            await Eventually.MatchAsync(async token =>
+            {
+                Assert.False(_caddy.HasExited, "Caddy exited:\n" + ErrorsByKind(20));
+                using var response = await http.GetAsync(new Uri(Address, ServicePaths.Ready), token);
+                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(token));
+            }, answer => answer.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the edge answering");
+        }
+        catch (TimeoutException timeout)
+        {
+            await DisposeAsync();
+            throw new TimeoutException(timeout.Message + "\n" + ErrorsByKind(20), timeout);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A client of the API through the edge that presents <paramref name="apiKey"/>.</summary>
@@ -114,6 +162,11 @@ internal sealed class LocalEdge : IAsyncDisposable
         }
 
         _caddy.Dispose();
+        await Fleet.DisposeAsync();
+        Fleet.Dns.Dispose();
         _folder.Delete(recursive: true);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"upstream\":\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex UpstreamField();
 }

@@ -26,9 +26,17 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Everything the service wrote so far.</summary>
     public string Output => string.Join('\n', _output);
 
-    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> environment)
+    public int Id => _process.Id;
+
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> environment) =>
+        Start(project, new Uri($"http://127.0.0.1:{Loopback.FreePort()}"), environment, inherit: true);
+
+    /// <summary>
+    /// Starts <paramref name="project"/> listening on <paramref name="address"/> with <paramref name="environment"/>, on top of
+    /// this process's environment when <paramref name="inherit"/> (else with that environment alone).
+    /// </summary>
+    public static ServiceProcess Start(string project, Uri address, IReadOnlyDictionary<string, string?> environment, bool inherit)
     {
-        var address = new Uri($"http://127.0.0.1:{Loopback.FreePort()}");
         var assembly = Repository.ServiceAssembly(project);
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet", ["exec", assembly, "--urls", address.ToString()])
         {
@@ -37,6 +45,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
+        if (!inherit)
+        {
+            start.Environment.Clear();
+        }
+
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         foreach (var (name, value) in environment)
         {
@@ -44,6 +57,19 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         return new ServiceProcess(Process.Start(start)!, address);
+    }
+
+    /// <summary>Sends the stop signal an orchestrator sends (SIGTERM) and waits up to <paramref name="bound"/> for the exit; its code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan bound)
+    {
+        if (!_process.HasExited)
+        {
+            using var signal = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+            await signal.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(bound);
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

@@ -23,7 +23,7 @@ public sealed class OutageDrillTests(AppHostFixture fixture, ITestOutputHelper o
     /// <summary>Every wait of a drill is bounded: a drill that does not recover fails, it does not hang.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    /// <summary>After the services report healthy, the edge's health checks (every 2 s) put them back into rotation.</summary>
+    /// <summary>After the services report healthy, a margin before the load counts as recovered.</summary>
     private static readonly TimeSpan EdgeCatchUp = TimeSpan.FromSeconds(5);
 
     private LocalEdge _edge = null!;
