@@ -16,12 +16,37 @@ internal sealed class McpPoolEntry(McpServerKey key, long created)
     /// <summary>Out of the pool: disposed once its last lease is released.</summary>
     public bool Removed { get; set; }
 
-    public int DisposeStarted;
+    private int _disposeStarted;
 
     /// <summary>Completes once the session is disposed (or was never started): a client evicted to make room is gone before its replacement starts.</summary>
     public TaskCompletionSource Disposed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsIdle => Leases == 0 && Session.IsCompleted;
+
+    /// <summary>Disposes the session once (a session that never started has nothing to dispose), then completes <see cref="Disposed"/>.</summary>
+    public async Task DisposeSessionAsync(Action<string> failed)
+    {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await Session.ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+            {
+                await (await Session).DisposeAsync();
+            }
+        }
+        catch (Exception exception)
+        {
+            failed(exception.Message);
+        }
+        finally
+        {
+            Disposed.TrySetResult();
+        }
+    }
 }
 
 /// <summary>A client on loan from the pool: use <see cref="Session"/>, then dispose the lease.</summary>
@@ -44,4 +69,14 @@ internal sealed class McpLease(McpClientPool pool, McpPoolEntry entry, IMcpSessi
 
 public sealed record McpClientState(Guid OrganizationId, string Server, int Leases, string State, double IdleSeconds, double AgeSeconds);
 
-public sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, IReadOnlyList<McpClientState> Entries);
+public sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, IReadOnlyList<McpClientState> Entries)
+{
+    internal static McpPoolState Of(IEnumerable<McpPoolEntry> entries, McpPoolOptions options, TimeProvider time)
+    {
+        var clients = entries
+            .Select(e => new McpClientState(e.Key.OrganizationId, e.Key.Server, e.Leases, e.Session.IsCompletedSuccessfully ? "ready" : "starting",
+                time.GetElapsedTime(e.LastUsed).TotalSeconds, time.GetElapsedTime(e.Created).TotalSeconds))
+            .OrderBy(c => c.OrganizationId).ThenBy(c => c.Server).ToList();
+        return new McpPoolState(options.MaxClientsPerInstance, options.MaxClientsPerOrganization, clients.Count, clients.Count(c => c.Leases > 0), clients);
+    }
+}

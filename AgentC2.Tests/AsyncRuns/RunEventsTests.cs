@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.ServerSentEvents;
 using System.Text.Json;
 using AgentC2.Tests.Fixtures;
 
@@ -20,8 +17,9 @@ public sealed class RunEventsTests(AppHostFixture fixture)
 
         // Steps are taken by whichever replica the worker reaches; each follower is bound to one replica.
         var id = await client.InvokeAsyncRunAsync("streamed", new { input = "Stream it #steps=8 #latency=400", executionMode = "async" });
-        var followers = replicas.Select(replica => FollowAsync(replica, organization.ApiKey, id, lastEventId: null)).ToList();
-        var streams = await Task.WhenAll(followers).WaitAsync(TimeSpan.FromSeconds(60));
+        var clients = replicas.Select(replica => AppHostFixture.WithApiKey(new HttpClient { BaseAddress = replica, Timeout = Timeout.InfiniteTimeSpan }, organization.ApiKey)).ToList();
+        var streams = await Task.WhenAll(clients.Select(replica => RunEvents.ReadAsync(replica, id))).WaitAsync(TimeSpan.FromSeconds(60));
+        clients.ForEach(c => c.Dispose());
 
         foreach (var events in streams)
         {
@@ -46,39 +44,10 @@ public sealed class RunEventsTests(AppHostFixture fixture)
         await client.CreateAgentAsync("replayed");
         var id = await client.InvokeAsyncRunAsync("replayed", new { input = "Replay #steps=3", executionMode = "async" });
         await client.WaitForStatusAsync(id, "succeeded");
-        var address = client.BaseAddress!;
-
-        var all = await FollowAsync(address, organization.ApiKey, id, lastEventId: null).WaitAsync(TimeSpan.FromSeconds(20));
+        var all = await RunEvents.ReadAsync(client, id).WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(["step", "step", "step", "status"], all.Select(e => e.EventType));
 
-        var resumed = await FollowAsync(address, organization.ApiKey, id, lastEventId: "2").WaitAsync(TimeSpan.FromSeconds(20));
+        var resumed = await RunEvents.ReadAsync(client, id, lastEventId: "2").WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(["3", null], resumed.Select(e => e.EventId));
-    }
-
-    private sealed record FollowedEvent(string EventType, string? EventId, string Data, DateTime ReceivedAt);
-
-    private static async Task<List<FollowedEvent>> FollowAsync(Uri address, string apiKey, Guid runId, string? lastEventId)
-    {
-        using var http = new HttpClient { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{runId}/events");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId);
-        }
-
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var events = new List<FollowedEvent>();
-        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
-        {
-            if (item.EventType != "heartbeat")
-            {
-                events.Add(new FollowedEvent(item.EventType, item.EventId, item.Data, DateTime.UtcNow));
-            }
-        }
-
-        return events;
     }
 }

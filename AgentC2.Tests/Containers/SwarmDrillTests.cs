@@ -244,7 +244,7 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
         private readonly CancellationTokenSource _stop = new();
         private readonly List<Task> _clients;
         private const int StreamClients = 3;
-        private const int StreamedSteps = 10;
+        private const int StreamedSteps = 15;
         private readonly ConcurrentDictionary<Guid, int> _expectedSteps = new();
         private int _streamsResumed;
         private int _handedOff;
@@ -257,7 +257,7 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
                 .. Enumerable.Range(0, 3).Select(_ => Task.Run(() => LoopAsync("sync", SyncAsync))),
                 Task.Run(() => LoopAsync("async", AsyncAsync)),
                 Task.Run(() => LoopAsync("read", ReadAsync)),
-                // Streams of runs long enough (10 steps of 500 ms) that a stopping agent's drain ends some of them early.
+                // Streams of runs (15 steps of 1 s) longer than a stopping agent's 5 s drain: each stop ends the ones it serves.
                 .. Enumerable.Range(0, StreamClients).Select(_ => Task.Run(() => LoopAsync("stream", StreamAsync))),
             ];
         }
@@ -391,7 +391,7 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
         private async Task<string?> StreamAsync(CancellationToken cancellationToken)
         {
             using var invoke = await _api.PostAsJsonAsync("/api/agents/drill/invoke",
-                new { input = $"streamed #steps={StreamedSteps} #latency=500", executionMode = "async" }, CancellationToken.None);
+                new { input = $"streamed #steps={StreamedSteps} #latency=1000", executionMode = "async" }, CancellationToken.None);
             var body = await invoke.Content.ReadAsStringAsync(CancellationToken.None);
             if (invoke.StatusCode != HttpStatusCode.Accepted)
             {
@@ -400,41 +400,11 @@ public sealed class SwarmDrillTests(ContainerEngine engine, ITestOutputHelper ou
 
             var id = JsonDocument.Parse(body).RootElement.GetProperty("runId").GetGuid();
             _expectedSteps[id] = StreamedSteps;
-            var steps = new List<int>();
-            for (var attempt = 0; attempt < 20; attempt++)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{id}/events");
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-                if (attempt > 0)
-                {
-                    Interlocked.Increment(ref _streamsResumed);
-                }
-
-                if (steps.Count > 0)
-                {
-                    request.Headers.Add("Last-Event-ID", steps[^1].ToString(System.Globalization.CultureInfo.InvariantCulture));
-                }
-
-                using var response = await _api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None);
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    return $"stream {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(CancellationToken.None)}";
-                }
-
-                await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(CancellationToken.None)).EnumerateAsync(CancellationToken.None))
-                {
-                    if (item.EventType == "step")
-                    {
-                        steps.Add(int.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture));
-                    }
-                    else if (item.EventType == "status")
-                    {
-                        return steps.SequenceEqual(Enumerable.Range(1, StreamedSteps)) ? null : $"stream of {id} saw steps [{string.Join(',', steps)}]";
-                    }
-                }
-            }
-
-            return $"stream of {id} never saw the run end";
+            var followed = await RunEvents.FollowToEndAsync(_api, id, cancellationToken: CancellationToken.None);
+            Interlocked.Add(ref _streamsResumed, followed.Resumed);
+            return !followed.Ended ? $"stream of {id} never saw the run end (steps [{string.Join(',', followed.Steps)}])"
+                : followed.Steps.SequenceEqual(Enumerable.Range(1, StreamedSteps)) ? null
+                : $"stream of {id} saw steps [{string.Join(',', followed.Steps)}]";
         }
     }
 

@@ -16,6 +16,9 @@ namespace AgentC2.Tests.Operations;
 [Collection(AppHostCollection.Name)]
 public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser browser, ITestOutputHelper output) : IClassFixture<Browser>, IAsyncLifetime
 {
+    /// <summary>Followed runs last 12 s, longer than a stopping replica's 5 s drain: the stop ends their streams early.</summary>
+    private const int StreamedSteps = 12;
+
     private LocalEdge _edge = null!;
 
     public async Task InitializeAsync() => _edge = await LocalEdge.StartAsync(fixture);
@@ -29,6 +32,8 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         var console = await browser.NewPageAsync(_edge.Address);
         await Browser.SignInAsync(console, fixture.OperatorApiKey);
         await using var load = DrillLoad.Start(api, "assistant");
+        using var streaming = new CancellationTokenSource();
+        var streams = Enumerable.Range(0, 2).Select(_ => FollowRunsAsync(api, streaming.Token)).ToList();
 
         var watch = Stopwatch.StartNew();
         var steps = new List<string>();
@@ -53,11 +58,15 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         // A few seconds of load on the new replicas alone.
         await Task.Delay(TimeSpan.FromSeconds(3));
         await load.StopAsync();
+        await streaming.CancelAsync();
+        var followed = (await Task.WhenAll(streams).WaitAsync(TimeSpan.FromSeconds(60))).SelectMany(f => f).ToList();
         var exchanges = load.All;
 
         var failed = exchanges.Where(e => e.Outcome != DrillLoad.Outcome.Served).ToList();
         var report = $"zero-downtime drill: {DrillLoad.Summary(exchanges)} in {watch.Elapsed.TotalSeconds:F0} s "
-            + $"while {old.Count} agent replicas were replaced one at a time (exit codes {string.Join(' ', exits)}); {failed.Count} not served; "
+            + $"while {old.Count} agent replicas were replaced one at a time (exit codes {string.Join(' ', exits)}); {failed.Count} not served"
+            + $"; {followed.Count} runs followed live ({followed.Count(f => f.Ended && f.Steps.SequenceEqual(Enumerable.Range(1, StreamedSteps)))} with every step, "
+            + $"{followed.Sum(f => f.Resumed)} streams ended by a stopping replica and resumed); "
             + "passed on to " + string.Join(", ", _edge.PassedOn.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
         output.WriteLine(report);
         await DrillReport.WriteAsync("zero-downtime-drill.txt", report + "\n" + string.Join('\n', steps) + "\n" + _edge.ErrorsByKind(int.MaxValue), failed);
@@ -65,6 +74,9 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         Assert.True(exchanges.Count(e => !e.Read) > 50, report);
         Assert.True(failed.Count == 0, report + "\n" + string.Join('\n', steps) + "\n" + string.Join('\n', failed.Take(20)) + "\n" + _edge.ErrorsByKind(30));
         Assert.All(exits, exit => Assert.Equal(0, exit));
+        // Every stream a stopping replica ended resumed on another with Last-Event-ID, missing no step.
+        Assert.All(followed, f => Assert.True(f.Ended && f.Steps.SequenceEqual(Enumerable.Range(1, StreamedSteps)), $"{f}\n{report}"));
+        Assert.True(followed.Sum(f => f.Resumed) > 0, report);
         // The edge balanced over the replicas, old and new: each of the four answered a share of the load.
         var agents = old.Concat(_edge.Fleet.Of(ResourceNames.Agent)).Select(r => $"{r.Address}:{LoopbackFleet.Port}").ToList();
         Assert.True(agents.All(a => _edge.PassedOn.GetValueOrDefault(a) > 20), report);
@@ -75,6 +87,20 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
             steps.Add($"{DateTime.UtcNow:HH:mm:ss.fff} ({watch.Elapsed.TotalSeconds:F1} s) {what}");
             output.WriteLine(steps[^1]);
         }
+    }
+
+    /// <summary>Starts runs longer than the drain and follows each to its end through the edge, until <paramref name="stop"/>.</summary>
+    private static async Task<List<FollowedRun>> FollowRunsAsync(HttpClient api, CancellationToken stop)
+    {
+        var followed = new List<FollowedRun>();
+        while (!stop.IsCancellationRequested)
+        {
+            var run = await api.InvokeAsyncRunAsync("assistant", new { input = $"streamed #steps={StreamedSteps} #latency=1000", executionMode = "async", maxSteps = 20 });
+            // A run started is followed to its end, the stop only ends the loop.
+            followed.Add(await RunEvents.FollowToEndAsync(api, run, cancellationToken: CancellationToken.None));
+        }
+
+        return followed;
     }
 
     /// <summary>

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.ServerSentEvents;
 using System.Text.Json;
 using AgentC2.Tests.Fixtures;
 
@@ -38,7 +36,7 @@ public sealed class SyncRunDrainTests(AppHostFixture fixture)
             return runs.GetArrayLength() == 1 ? runs[0] : (JsonElement?)null;
         }, found => found is { } r && r.GetProperty("stepsCompleted").GetInt32() >= 1, TimeSpan.FromSeconds(30), "the sync run checkpointing its first step");
         var runId = run!.Value.GetProperty("id").GetGuid();
-        var firstStream = FollowAsync(stopping, runId, lastEventId: null);
+        var firstStream = RunEvents.ReadAsync(stopping, runId);
 
         var stop = fixture.Replicas.StopAsync(ids[0]);
         try
@@ -69,7 +67,7 @@ public sealed class SyncRunDrainTests(AppHostFixture fixture)
             // The stream on the stopping replica ended without the run's end; resumed on the other, it misses nothing.
             var first = await firstStream.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.DoesNotContain(first, e => e.EventType == "status");
-            var resumed = await FollowAsync(staying, runId, first.LastOrDefault(e => e.EventType == "step")?.EventId).WaitAsync(TimeSpan.FromSeconds(60));
+            var resumed = await RunEvents.ReadAsync(staying, runId, first.LastOrDefault(e => e.EventType == "step")?.EventId).WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal("status", resumed[^1].EventType);
             var stepIds = first.Concat(resumed).Where(e => e.EventType == "step").Select(e => int.Parse(e.EventId!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(Enumerable.Range(1, Steps), stepIds);
@@ -88,29 +86,4 @@ public sealed class SyncRunDrainTests(AppHostFixture fixture)
 
     private static HttpClient Client(Uri address, string apiKey) =>
         AppHostFixture.WithApiKey(new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(90) }, apiKey);
-
-    private sealed record FollowedEvent(string EventType, string? EventId);
-
-    private static async Task<List<FollowedEvent>> FollowAsync(HttpClient client, Guid runId, string? lastEventId)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{runId}/events");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId);
-        }
-
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var events = new List<FollowedEvent>();
-        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
-        {
-            if (item.EventType != "heartbeat")
-            {
-                events.Add(new FollowedEvent(item.EventType, item.EventId));
-            }
-        }
-
-        return events;
-    }
 }
