@@ -1,4 +1,5 @@
 using AgentC2.Agent.Agents;
+using AgentC2.Agent.ApiDocs;
 using AgentC2.Agent.Data;
 using AgentC2.Agent.Errors;
 using AgentC2.Agent.Mcp;
@@ -9,7 +10,6 @@ using AgentC2.Agent.Steps;
 using AgentC2.Agent.Tenancy;
 using AgentC2.Agent.Webhooks;
 using AgentC2.Security;
-using Scalar.AspNetCore;
 
 namespace AgentC2.Agent;
 
@@ -51,7 +51,7 @@ internal static class Extensions
 
         builder.AddMcpPool();
 
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiDocs();
     }
 
     /// <summary>The public API (organization keys, rate limited), the operator API and the API documents.</summary>
@@ -70,8 +70,6 @@ internal static class Extensions
         app.MapOperatorApi();
         app.MapInternalStepsApi();
 
-        app.MapOpenApi().DisableRateLimiting().AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", options => options.WithTitle("AgentC2 API").WithOpenApiRoutePattern("/openapi/{documentName}.json"))
-            .DisableRateLimiting().AllowAnonymous();
+        app.MapApiDocs();
     }
 }

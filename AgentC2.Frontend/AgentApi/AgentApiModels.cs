@@ -5,7 +5,7 @@ namespace AgentC2.Frontend.AgentApi;
 internal sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt);
 
 internal sealed record InstanceView(
-    string Service, string InstanceId, string Version, string Host, DateTimeOffset StartedAt, string State, int RunsInFlight, int McpClients, DateTimeOffset SeenAt);
+    string Service, string InstanceId, string Version, string Host, DateTimeOffset StartedAt, string State, int RunsInFlight, int McpClients, DateTimeOffset SeenAt, string? Address = null);
 
 internal sealed record InstancePageView(List<InstanceView> Items);
 
@@ -40,6 +40,11 @@ internal sealed record RunView(
     IReadOnlyList<StepView>? Steps)
 {
     public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
+
+    /// <summary>The run's usage; while it runs (its total is written at the end), the sum of the steps saved so far.</summary>
+    public TokenUsage UsageSoFar => IsFinished || Steps is not { Count: > 0 } steps
+        ? Usage
+        : new TokenUsage(steps.Sum(s => s.Usage.InputTokens), steps.Sum(s => s.Usage.OutputTokens), steps.Sum(s => s.Usage.TotalTokens));
 }
 
 internal sealed record StepView(int Number, string ModelTier, IReadOnlyList<MessageView> Messages, TokenUsage Usage, double DurationMs, DateTime CreatedAt);

@@ -76,5 +76,7 @@ internal static class ConsoleExtensions
     {
         app.MapRazorPages();
         app.MapRunEvents();
+        // Browsers ask for /favicon.ico whatever the page names: the console's icon is an SVG.
+        app.MapGet("/favicon.ico", () => Results.Redirect("/favicon.svg", permanent: true)).AllowAnonymous();
     }
 }

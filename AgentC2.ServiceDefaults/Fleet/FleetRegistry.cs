@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace AgentC2.ServiceDefaults.Fleet;
 
-/// <summary>One instance as its last heartbeat described it.</summary>
+/// <summary>One instance as its last heartbeat described it; <see cref="Address"/> is where it listens (its own port, not a load balancer's).</summary>
 public sealed record InstanceRecord(
     string Service,
     string InstanceId,
@@ -13,7 +13,8 @@ public sealed record InstanceRecord(
     string State,
     int RunsInFlight,
     int McpClients,
-    DateTimeOffset SeenAt);
+    DateTimeOffset SeenAt,
+    string? Address = null);
 
 /// <summary>
 /// The fleet in Redis: one hash (<c>agentc2:instances</c>), a field per instance holding its last heartbeat. An instance

@@ -26,6 +26,7 @@ internal sealed partial class InstanceHeartbeat(
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
     IEnumerable<IInstanceLoad> loads,
+    IServiceProvider services,
     TimeProvider time,
     ILogger<InstanceHeartbeat> logger) : BackgroundService
 {
@@ -87,8 +88,15 @@ internal sealed partial class InstanceHeartbeat(
             state,
             loads.Sum(l => l.RunsInFlight),
             loads.Sum(l => l.McpClients),
-            time.GetUtcNow());
+            time.GetUtcNow(),
+            Address());
     }
+
+    /// <summary>The first address this instance's web server listens on, once it listens.</summary>
+    private string? Address() =>
+        services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
+            ? server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            : null;
 
     /// <summary>The configured version (the image tag), else the build's: its version and the first 12 digits of its commit.</summary>
     private static string Version(IConfiguration configuration)

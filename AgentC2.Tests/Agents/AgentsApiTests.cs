@@ -125,5 +125,22 @@ public sealed class AgentsApiTests(AppHostFixture fixture)
         Assert.True(document.GetProperty("paths").TryGetProperty("/api/agents/{idOrSlug}/invoke", out _));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+
+        // The reference can send the key: a Bearer scheme required by the document, and an introduction saying how.
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("apiKey");
+        Assert.Equal("http", scheme.GetProperty("type").GetString());
+        Assert.Equal("bearer", scheme.GetProperty("scheme").GetString());
+        Assert.True(document.GetProperty("security")[0].TryGetProperty("apiKey", out _));
+        Assert.Contains("Authorization: Bearer", document.GetProperty("info").GetProperty("description").GetString(), StringComparison.Ordinal);
+        // Only what works here: no hosted AI chat, no developer toolbar (SDK generation, deploy).
+        var html = await page.Content.ReadAsStringAsync();
+        foreach (var setting in new[]
+                 {
+                     "\"preferredSecurityScheme\":[\"apiKey\"]", "\"agent\":{\"disabled\":true}", "\"mcp\":{\"disabled\":true}",
+                     "\"showDeveloperTools\":\"never\"", "\"hideClientButton\":true",
+                 })
+        {
+            Assert.Contains(setting, html, StringComparison.Ordinal);
+        }
     }
 }

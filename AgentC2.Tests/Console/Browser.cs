@@ -60,16 +60,48 @@ public sealed class Browser : IAsyncLifetime
         await page.WaitForURLAsync(url => !url.Contains("/sign-in", StringComparison.Ordinal));
     }
 
-    /// <summary>Saves the page at both widths as <c>artifacts/screenshots/{name}-{width}.png</c>.</summary>
+    /// <summary>
+    /// Finds what does not fit the viewport: the page scrolling sideways, an element reaching past the right edge (outside
+    /// a scroll container), and at desktop width a scroll container that has to scroll (its content, a button say, cut off).
+    /// </summary>
+    private const string OverflowScript = """
+        (desktop) => {
+          const width = document.documentElement.clientWidth;
+          const found = [];
+          const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "");
+          if (document.documentElement.scrollWidth > width + 1) found.push(`the page scrolls sideways (${document.documentElement.scrollWidth} px wide)`);
+          for (const e of document.body.querySelectorAll("*")) {
+            const style = getComputedStyle(e);
+            const scrolls = style.overflowX === "auto" || style.overflowX === "scroll";
+            if (scrolls && desktop && e.scrollWidth > e.clientWidth + 1) found.push(`${name(e)} scrolls sideways (${e.scrollWidth} px of content in ${e.clientWidth} px)`);
+            let inside = false;
+            for (let p = e.parentElement; p && !inside; p = p.parentElement) {
+              const o = getComputedStyle(p).overflowX;
+              inside = o === "auto" || o === "scroll" || o === "hidden";
+            }
+            const box = e.getBoundingClientRect();
+            if (!inside && box.width > 0 && box.right > width + 1) found.push(`${name(e)} reaches ${Math.round(box.right)} px`);
+          }
+          return found.slice(0, 10);
+        }
+        """;
+
+    /// <summary>
+    /// Saves the page at both widths as <c>artifacts/screenshots/{name}-{width}.png</c>, and fails when anything on it does
+    /// not fit the width.
+    /// </summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
+        var overflow = new List<string>();
         foreach (var (viewport, width, height) in Viewports)
         {
             await page.SetViewportSizeAsync(width, height);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, $"{name}-{viewport}.png"), FullPage = true });
+            overflow.AddRange((await page.EvaluateAsync<string[]>(OverflowScript, viewport == "desktop")).Select(o => $"at {width} px: {o}"));
         }
 
         await page.SetViewportSizeAsync(Viewports[0].Width, Viewports[0].Height);
+        Assert.True(overflow.Count == 0, $"{name} does not fit: {string.Join("; ", overflow)}");
     }
 
     public async Task DisposeAsync()

@@ -25,6 +25,9 @@ public sealed class FleetTests(AppHostFixture fixture)
         }
 
         Assert.Equal(expected, instances.Select(i => i.GetProperty("instanceId").GetString()).Distinct().Count());
+        // Each replica says where it listens itself (not the AppHost's proxy): how an operator reaches one replica.
+        var listed = instances.Select(i => i.GetProperty("address").GetString()).OfType<string>().Select(a => new Uri(a).Port).ToHashSet();
+        Assert.All(await fixture.Replicas.AddressesAsync(ResourceNames.Agent), replica => Assert.Contains(replica.Port, listed));
         Assert.All(instances, i =>
         {
             Assert.False(string.IsNullOrEmpty(i.GetProperty("version").GetString()));

@@ -14,6 +14,7 @@ if (run && run.dataset.live === "true") {
     seen.add(String(step.number));
     steps.append(renderStep(step));
     text("run-steps", String(step.number));
+    addUsage(step.usage);
   });
 
   source.addEventListener("status", (event) => {
@@ -38,6 +39,16 @@ if (run && run.dataset.live === "true") {
     text("live-note", "Reconnecting to the live view…");
   };
   source.onopen = () => text("live-note", "Live: steps appear as the agent takes them.");
+}
+
+// The header's tokens while the run goes on: the steps' usage added as they arrive (the run's total comes at its end).
+function addUsage(usage) {
+  const header = document.getElementById("run-usage");
+  if (!header || !usage) return;
+  for (const [key, field] of [["input", "inputTokens"], ["output", "outputTokens"], ["total", "totalTokens"]]) {
+    header.dataset[key] = String(Number(header.dataset[key] || 0) + (usage[field] ?? 0));
+  }
+  header.textContent = `${header.dataset.total} (${header.dataset.input} in, ${header.dataset.output} out)`;
 }
 
 function text(id, value) {
