@@ -15,12 +15,3 @@ public static class InternalApi
 
     public static string StepPath(Guid runId) => $"{PathPrefix}/runs/{runId}/steps";
 }
-
-/// <summary>The worker's request for the next step of a run it has leased.</summary>
-public sealed record StepRequest(string LeaseOwner);
-
-/// <summary>
-/// What one step did: the run's status afterwards (<c>running</c> while more steps are due) and the number of the
-/// step just checkpointed (0 when none ran because the run had already ended).
-/// </summary>
-public sealed record StepResponse(Guid RunId, string Status, int StepNumber);

@@ -1,24 +1,5 @@
 namespace AgentC2.Agent.Runs;
 
-public static class RunStatus
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
-
-    public static readonly string[] All = [Queued, Running, Succeeded, Failed, Cancelled];
-
-    public static bool IsTerminal(string status) => status is Succeeded or Failed or Cancelled;
-}
-
-public static class ExecutionModes
-{
-    public const string Sync = "sync";
-    public const string Async = "async";
-}
-
 /// <summary>A run as stored: the request, its progress and its result (and, for async runs, its lease).</summary>
 public sealed record RunRecord(
     Guid Id,

@@ -126,7 +126,7 @@ internal sealed partial class RunDriver(
                 {
                     case StepCall.Done { Response: var response }:
                         metrics.Step(ok: true);
-                        if (response.Status != "running")
+                        if (response.Status != RunStatus.Running)
                         {
                             return;
                         }

@@ -30,9 +30,9 @@ internal sealed class WorkerMetrics
             var depth = _depth;
             return new[]
             {
-                new Measurement<long>(depth.Queued, new KeyValuePair<string, object?>("status", "queued")),
+                new Measurement<long>(depth.Queued, new KeyValuePair<string, object?>("status", RunStatus.Queued)),
                 new Measurement<long>(depth.Delayed, new KeyValuePair<string, object?>("status", "delayed")),
-                new Measurement<long>(depth.Running, new KeyValuePair<string, object?>("status", "running")),
+                new Measurement<long>(depth.Running, new KeyValuePair<string, object?>("status", RunStatus.Running)),
             };
         }, unit: "{run}", description: "Runs by queue status: queued (claimable now), delayed (waiting for a retry), running.");
         _queueWait = meter.CreateHistogram<double>("agentc2.queue.wait", unit: "s",
@@ -47,7 +47,7 @@ internal sealed class WorkerMetrics
         // Every series exists from the start, so rate() and alerts work before the first event.
         _leaseExpiries.Add(0);
         _released.Add(0);
-        _outcomes.Add(0, new("mode", "async"), new("outcome", "failed"));
+        _outcomes.Add(0, new("mode", ExecutionModes.Async), new("outcome", RunStatus.Failed));
         foreach (var result in new[] { "ok", "failed" })
         {
             _steps.Add(0, new KeyValuePair<string, object?>("result", result));
@@ -65,7 +65,7 @@ internal sealed class WorkerMetrics
 
     public void Step(bool ok) => _steps.Add(1, new KeyValuePair<string, object?>("result", ok ? "ok" : "failed"));
 
-    public void RunFailed() => _outcomes.Add(1, new("mode", "async"), new("outcome", "failed"));
+    public void RunFailed() => _outcomes.Add(1, new("mode", ExecutionModes.Async), new("outcome", RunStatus.Failed));
 
     public void LeasesExpired(int count) => _leaseExpiries.Add(count);
 

@@ -30,7 +30,7 @@ internal sealed class AgentDetailsModel(AgentApiClient agentApi) : ConsolePageMo
             return Page();
         }
 
-        var mode = Invoke.Mode is "sync" or "async" ? Invoke.Mode : null;
+        var mode = Invoke.Mode is ExecutionModes.Sync or ExecutionModes.Async ? Invoke.Mode : null;
         Guid runId = default;
         if (await TryApiAsync(async () => runId = await agentApi.InvokeAsync(Slug, new InvokeRequest(Invoke.Input, Invoke.MaxSteps, mode), Invoke.IdempotencyKey, cancellationToken), nameof(Invoke)))
         {

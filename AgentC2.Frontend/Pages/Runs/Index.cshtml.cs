@@ -10,7 +10,7 @@ internal sealed class RunsIndexModel(AgentApiClient agentApi) : ConsolePageModel
 {
     public const int PageSize = 20;
 
-    public static readonly string[] Statuses = ["queued", "running", "succeeded", "failed", "cancelled"];
+    public static readonly string[] Statuses = RunStatus.All;
 
     [FromQuery]
     public string? Status { get; set; }
