@@ -2,7 +2,7 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace AgentC2.AppHost;
 
-internal static class ServiceEnvironmentExtensions
+internal static class AgentC2ServiceBuilderExtensions
 {
     /// <summary>
     /// Adds one of AgentC2's services. Its references give it <c>ConnectionStrings__{name}</c> and
