@@ -22,6 +22,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     private readonly Dictionary<McpServerKey, McpPoolEntry> _entries = [];
     private readonly ReleaseSignal _released = new();
     private bool _disposed;
+    private int _waiting;
 
     public McpClientPool(IMcpConnector connector, IOptions<McpOptions> options, McpPoolMetrics metrics, TimeProvider time, ILogger<McpClientPool> logger)
     {
@@ -63,7 +64,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
 
             // Every client that could make room is leased: wait for a release, within the acquire timeout.
             var remaining = _options.AcquireTimeout - _time.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero || !await ReleaseSignal.WaitAsync(released, remaining, _time, cancellationToken))
+            if (remaining <= TimeSpan.Zero || !await WaitForRoomAsync(released, remaining, cancellationToken))
             {
                 _metrics.AcquireTimedOut();
                 throw new McpPoolExhaustedException(
@@ -78,7 +79,22 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     {
         lock (_gate)
         {
-            return McpPoolState.Of(_entries.Values, _options, _time);
+            return McpPoolState.Of(_entries.Values, Volatile.Read(ref _waiting), _options, _time);
+        }
+    }
+
+    /// <summary>Waits for a release within <paramref name="timeout"/>, counted in <see cref="McpPoolState.Waiting"/> once its timer runs.</summary>
+    private async Task<bool> WaitForRoomAsync(Task released, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var wait = ReleaseSignal.WaitAsync(released, timeout, _time, cancellationToken);
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return await wait;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
         }
     }
 

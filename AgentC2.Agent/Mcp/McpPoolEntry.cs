@@ -69,14 +69,15 @@ internal sealed class McpLease(McpClientPool pool, McpPoolEntry entry, IMcpSessi
 
 public sealed record McpClientState(Guid OrganizationId, string Server, int Leases, string State, double IdleSeconds, double AgeSeconds);
 
-public sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, IReadOnlyList<McpClientState> Entries)
+/// <summary>One instance's pool: its caps, its clients, those leased, and the callers waiting for room.</summary>
+public sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, int Waiting, IReadOnlyList<McpClientState> Entries)
 {
-    internal static McpPoolState Of(IEnumerable<McpPoolEntry> entries, McpPoolOptions options, TimeProvider time)
+    internal static McpPoolState Of(IEnumerable<McpPoolEntry> entries, int waiting, McpPoolOptions options, TimeProvider time)
     {
         var clients = entries
             .Select(e => new McpClientState(e.Key.OrganizationId, e.Key.Server, e.Leases, e.Session.IsCompletedSuccessfully ? "ready" : "starting",
                 time.GetElapsedTime(e.LastUsed).TotalSeconds, time.GetElapsedTime(e.Created).TotalSeconds))
             .OrderBy(c => c.OrganizationId).ThenBy(c => c.Server).ToList();
-        return new McpPoolState(options.MaxClientsPerInstance, options.MaxClientsPerOrganization, clients.Count, clients.Count(c => c.Leases > 0), clients);
+        return new McpPoolState(options.MaxClientsPerInstance, options.MaxClientsPerOrganization, clients.Count, clients.Count(c => c.Leases > 0), waiting, clients);
     }
 }

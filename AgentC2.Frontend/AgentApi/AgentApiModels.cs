@@ -39,7 +39,7 @@ internal sealed record RunView(
     DateTime? FinishedAt,
     IReadOnlyList<StepView>? Steps)
 {
-    public bool IsFinished => Status is "succeeded" or "failed" or "cancelled";
+    public bool IsFinished => RunStatus.IsTerminal(Status);
 
     /// <summary>The run's usage; while it runs (its total is written at the end), the sum of the steps saved so far.</summary>
     public TokenUsage UsageSoFar => IsFinished || Steps is not { Count: > 0 } steps
@@ -77,7 +77,7 @@ internal sealed record ToolView(string Name, string? Description, string Source)
 
 internal sealed record McpClientState(Guid OrganizationId, string Server, int Leases, string State, double IdleSeconds, double AgeSeconds);
 
-internal sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, IReadOnlyList<McpClientState> Entries);
+internal sealed record McpPoolState(int MaxClients, int MaxClientsPerOrganization, int Clients, int InUse, int Waiting, IReadOnlyList<McpClientState> Entries);
 
 internal sealed record McpPoolView(string Instance, McpPoolState Pool);
 

@@ -103,7 +103,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         using var second = await pool.AcquireAsync(Key(2), CancellationToken.None);
 
         var waiting = pool.AcquireAsync(Key(3), CancellationToken.None);
-        await Task.Delay(50);
+        await WaitersAsync(pool, 1);
         Assert.False(waiting.IsCompleted);
         _time.Advance(TimeSpan.FromSeconds(5));
 
@@ -118,7 +118,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         var first = await pool.AcquireAsync(Key(1), CancellationToken.None);
 
         var waiting = pool.AcquireAsync(Key(2), CancellationToken.None);
-        await Task.Delay(50);
+        await WaitersAsync(pool, 1);
         Assert.False(waiting.IsCompleted);
         first.Dispose();
 
@@ -253,6 +253,17 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     private static McpServerKey Key(int i) => new(OrganizationA, $"server-{i}");
+
+    /// <summary>Returns once <paramref name="count"/> callers wait for room (their timeout timers armed on the fake clock).</summary>
+    private static async Task WaitersAsync(McpClientPool pool, int count)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (pool.State().Waiting != count)
+        {
+            bound.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
