@@ -57,8 +57,11 @@ public sealed class AsyncRunTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         Assert.Equal("cancelled", (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
 
-        // The organization's cap is 0, so nothing of it could start anyway; lift doubt by checking the run stays untouched.
-        await Task.Delay(TestSettings.LeaseDuration);
+        // The workers claim after the cancel (another organization's run queued after it is served), and leave it untouched.
+        var other = await fixture.CreateOrganizationAsync();
+        using var otherClient = fixture.CreateApiClient(other.ApiKey);
+        await otherClient.CreateAgentAsync("after-cancel");
+        await otherClient.WaitForStatusAsync(await otherClient.InvokeAsyncRunAsync("after-cancel", new { input = "go", executionMode = "async" }), "succeeded");
         var run = await client.GetRunAsync(id);
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         Assert.Equal(0, run.GetProperty("stepsCompleted").GetInt32());

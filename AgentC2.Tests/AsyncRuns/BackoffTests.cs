@@ -1,7 +1,7 @@
 extern alias WorkerService;
 using WorkerService::AgentC2.Worker.Queue;
 
-namespace AgentC2.Tests.Worker;
+namespace AgentC2.Tests.AsyncRuns;
 
 public sealed class BackoffTests
 {

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ServiceDefaults::AgentC2.ServiceDefaults.Health;
 
-namespace AgentC2.Tests.ServiceDefaults;
+namespace AgentC2.Tests.Draining;
 
 public sealed class ShutdownTests
 {

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Runs;
+namespace AgentC2.Tests.Draining;
 
 /// <summary>
 /// A stopping agent replica loses no synchronous run: a run still executing at the drain bound goes to the queue (its

@@ -19,26 +19,30 @@ public sealed class ServiceErrors(DistributedApplication app)
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            var resource = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service);
-            var lines = new List<string>();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await foreach (var batch in _app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(timeout.Token))
-                {
-                    lines.AddRange(batch.Select(l => l.Content));
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // The log so far is what there is.
-            }
-
-            // The last exception the service logged (not a frame of its stack), with its stack.
-            var last = lines.FindLastIndex(l => l.Contains("Exception", StringComparison.Ordinal)
-                && !System.Text.RegularExpressions.Regex.IsMatch(l, @"^\S*\s+at "));
-            var excerpt = last < 0 ? ["(no exception)"] : lines.Skip(Math.Max(0, last - 2)).Take(16);
-            throw new InvalidOperationException($"{exception.Message}\n{service} logged:\n{string.Join('\n', excerpt)}", exception);
+            throw new InvalidOperationException($"{exception.Message}\n{service} logged:\n{await LastExceptionAsync(service)}", exception);
         }
+    }
+
+    /// <summary>The last exception any replica of <paramref name="service"/> logged (not a frame of its stack), with its stack.</summary>
+    public async Task<string> LastExceptionAsync(string service)
+    {
+        var resource = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service);
+        var lines = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await foreach (var batch in _app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(timeout.Token))
+            {
+                lines.AddRange(batch.Select(l => l.Content));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The log so far is what there is.
+        }
+
+        var last = lines.FindLastIndex(l => l.Contains("Exception", StringComparison.Ordinal)
+            && !System.Text.RegularExpressions.Regex.IsMatch(l, @"^\S*\s+at "));
+        return last < 0 ? "(no exception)" : string.Join('\n', lines.Skip(Math.Max(0, last - 2)).Take(16));
     }
 }

@@ -1,7 +1,7 @@
 using AgentC2.Tests.AsyncRuns;
 using AgentC2.Tests.Console;
 using AgentC2.Tests.Operations;
-using AgentC2.Tests.Runs;
+using AgentC2.Tests.RateLimiting;
 
 namespace AgentC2.Tests.Fixtures;
 

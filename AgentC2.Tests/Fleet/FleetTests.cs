@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Fleet;
 
 /// <summary>Every instance's heartbeat in Redis, listed for the operator by <c>GET /api/operator/instances</c>.</summary>
 [Collection(AppHostCollection.Name)]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Health;
 
 [Collection(AppHostCollection.Name)]
 public sealed class HealthEndpointTests(AppHostFixture fixture)

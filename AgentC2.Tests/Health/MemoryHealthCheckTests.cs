@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using AgentC2.Tests.Fixtures;
 using ServiceDefaults::AgentC2.ServiceDefaults.Health;
 
-namespace AgentC2.Tests.ServiceDefaults;
+namespace AgentC2.Tests.Health;
 
 public sealed class MemoryHealthCheckTests : IDisposable
 {

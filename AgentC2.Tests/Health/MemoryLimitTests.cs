@@ -1,7 +1,7 @@
 extern alias ServiceDefaults;
 using ServiceDefaults::AgentC2.ServiceDefaults.Health;
 
-namespace AgentC2.Tests.ServiceDefaults;
+namespace AgentC2.Tests.Health;
 
 public sealed class MemoryLimitTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using AgentC2.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Health;
 
 [Collection(AppHostCollection.Name)]
 public sealed class ResourceHealthTests(AppHostFixture fixture)

@@ -1,7 +1,7 @@
 using AgentC2.AppHost.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
-namespace AgentC2.Tests.AppHost;
+namespace AgentC2.Tests.Infrastructure;
 
 public sealed class PostgresInstallationTests : IDisposable
 {

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AgentC2.Tests.AgentService;
+namespace AgentC2.Tests.Mcp;
 
 public sealed class McpProblemTests
 {

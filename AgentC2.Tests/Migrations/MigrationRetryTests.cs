@@ -3,7 +3,7 @@ using AgentService::AgentC2.Agent.Data;
 using AgentC2.Tests.Fixtures;
 using Npgsql;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Migrations;
 
 /// <summary>
 /// Replicas migrate while other services already query the database: a migration script that loses a deadlock is

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Migrations;
 
 /// <summary>
 /// Expand/contract (docs/decisions.md): during a rolling deploy the previous release runs beside the new one against the

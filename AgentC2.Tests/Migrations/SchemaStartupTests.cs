@@ -2,7 +2,7 @@ using System.Net;
 using AgentC2.Tests.Fixtures;
 using Npgsql;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Migrations;
 
 /// <summary>
 /// A service whose database is not there yet, or has no schema yet, is alive (its live probe answers) but not ready,

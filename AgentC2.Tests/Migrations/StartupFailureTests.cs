@@ -1,6 +1,6 @@
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Migrations;
 
 /// <summary>Misconfiguration stops a process at once with one sentence saying what to do, never a hang.</summary>
 public sealed class StartupFailureTests : IDisposable

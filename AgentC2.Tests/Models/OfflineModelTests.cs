@@ -3,7 +3,7 @@ using AgentService::AgentC2.Agent.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AgentC2.Tests.AgentService;
+namespace AgentC2.Tests.Models;
 
 public sealed class OfflineModelTests
 {

@@ -2,7 +2,7 @@ extern alias AgentService;
 using System.Text.Json;
 using AgentService::AgentC2.Agent.Models;
 
-namespace AgentC2.Tests.AgentService;
+namespace AgentC2.Tests.Models;
 
 /// <summary>How the offline model fills a tool call from the tool's JSON schema, and from <c>#args</c>.</summary>
 public sealed class ToolArgumentsTests

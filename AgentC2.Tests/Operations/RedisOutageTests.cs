@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
-namespace AgentC2.Tests.AgentService;
+namespace AgentC2.Tests.Operations;
 
 /// <summary>
 /// What the agent does when Redis fails a command the way StackExchange.Redis does while its connection is down or

@@ -1,7 +1,7 @@
 using System.Net;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Runs;
+namespace AgentC2.Tests.RateLimiting;
 
 /// <summary>Rate limits are counted in Redis and shared by the agent's replicas; without Redis they fail open.</summary>
 [Collection(AppHostCollection.Name)]

@@ -8,7 +8,7 @@ using AgentService::AgentC2.Agent.RateLimiting;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
-namespace AgentC2.Tests.Runs;
+namespace AgentC2.Tests.RateLimiting;
 
 /// <summary>The rate-limit script against the application's real Redis.</summary>
 [Collection(AppHostCollection.Name)]

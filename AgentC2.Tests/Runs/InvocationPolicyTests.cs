@@ -2,7 +2,7 @@ extern alias AgentService;
 using AgentService::AgentC2.Agent.Agents;
 using AgentService::AgentC2.Agent.Runs;
 
-namespace AgentC2.Tests.AgentService;
+namespace AgentC2.Tests.Runs;
 
 public sealed class InvocationPolicyTests
 {

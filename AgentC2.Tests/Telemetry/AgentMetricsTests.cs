@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Runs;
+namespace AgentC2.Tests.Telemetry;
 
 [Collection(AppHostCollection.Name)]
 public sealed class AgentMetricsTests(AppHostFixture fixture)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using ServiceDefaults::AgentC2.ServiceDefaults.Logging;
 
-namespace AgentC2.Tests.ServiceDefaults;
+namespace AgentC2.Tests.Telemetry;
 
 public sealed class LoggingDefaultsTests
 {

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using AgentC2.Tests.Fixtures;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Telemetry;
 
 [Collection(AppHostCollection.Name)]
 public sealed partial class LoggingTests(AppHostFixture fixture)

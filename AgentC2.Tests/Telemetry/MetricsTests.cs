@@ -1,7 +1,7 @@
 using System.Net;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Telemetry;
 
 [Collection(AppHostCollection.Name)]
 public sealed class MetricsTests(AppHostFixture fixture)

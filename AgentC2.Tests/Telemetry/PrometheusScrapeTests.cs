@@ -1,6 +1,6 @@
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.Foundation;
+namespace AgentC2.Tests.Telemetry;
 
 /// <summary>
 /// A real Prometheus (Debian's) scrapes every replica of every service of the running application with the alert

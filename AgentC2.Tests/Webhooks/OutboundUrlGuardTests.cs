@@ -4,7 +4,7 @@ using AgentC2.Tests.Fixtures;
 using Microsoft.Extensions.Options;
 using ServiceDefaults::AgentC2.Security;
 
-namespace AgentC2.Tests.ServiceDefaults;
+namespace AgentC2.Tests.Webhooks;
 
 public sealed class OutboundUrlGuardTests
 {

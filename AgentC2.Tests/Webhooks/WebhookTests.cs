@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AgentC2.Tests.Fixtures;
 
-namespace AgentC2.Tests.AsyncRuns;
+namespace AgentC2.Tests.Webhooks;
 
 [Collection(AppHostCollection.Name)]
 public sealed class WebhookTests(AppHostFixture fixture)
