@@ -38,6 +38,9 @@ internal static class CaddyfileWriter
         + "<title>AgentC2 is unavailable</title></head><body><main><h1>AgentC2 is unavailable for a moment</h1>"
         + "<p>No instance could answer. Try again in a few seconds.</p></main></body></html>";
 
+    /// <summary>The longest request target the edge passes on: below Kestrel's 8 KiB request line (method and version included).</summary>
+    public const int MaxRequestTargetBytes = 8000;
+
     /// <summary>The production site: upstreams by service name, host name from <c>DOMAIN</c>.</summary>
     public static CaddySite Site(DeploymentPlan plan)
     {
@@ -69,10 +72,8 @@ internal static class CaddyfileWriter
         // Caddy runs handle blocks before respond, so the refusal is the first handle (a bare respond would never be reached).
         text.Append("\t# Internal endpoints are never routed from outside: the first handle, before any route.\n");
         text.Append("\t@refused path ").AppendJoin(' ', site.RefusedPaths.SelectMany(Matchers)).Append('\n');
-        text.Append("\thandle @refused {\n");
-        text.Append("\t\theader Content-Type application/problem+json\n");
-        text.Append("\t\trespond `{\"type\":\"urn:agentc2:problem:not-found\",\"title\":\"Not found\",\"status\":404,\"detail\":\"This path is not served here.\"}` 404\n");
-        text.Append("\t}\n");
+        AppendProblem(text, "refused", 404, "not-found", "Not found", "This path is not served here.");
+        AppendUnparseableRefusals(text);
 
         foreach (var route in site.Routes)
         {
@@ -154,6 +155,32 @@ internal static class CaddyfileWriter
     }
 
     /// <summary>On every answer of the edge, its own errors included.</summary>
+    /// <summary>
+    /// Requests the services' web server (Kestrel) refuses before any application code runs, with an empty answer: a
+    /// request line over its 8 KiB limit (414) and a NUL (<c>%00</c>) in the decoded path (400). The edge refuses them
+    /// first, as problems; the target limit sits below Kestrel's line limit. (Other control characters and invalid UTF-8
+    /// reach the API, which answers them itself.)
+    /// </summary>
+    private static void AppendUnparseableRefusals(StringBuilder text)
+    {
+        text.Append("\n\t# What the services' web server would refuse with an empty answer, refused here as a problem.\n");
+        text.Append("\t@target_too_long expression `size({http.request.uri}) > ").Append(MaxRequestTargetBytes.ToString(CultureInfo.InvariantCulture)).Append("`\n");
+        AppendProblem(text, "target_too_long", 414, "uri-too-long", "URI too long",
+            $"The request target is longer than {MaxRequestTargetBytes} bytes: send large values in a JSON body.");
+        text.Append("\t@nul_in_path path_regexp \\x00\n");
+        AppendProblem(text, "nul_in_path", 400, "bad-request", "Bad request", "The path holds a NUL character (%00), which no route accepts.");
+    }
+
+    private static void AppendProblem(StringBuilder text, string matcher, int status, string type, string title, string detail)
+    {
+        var code = status.ToString(CultureInfo.InvariantCulture);
+        text.Append("\thandle @").Append(matcher).Append(" {\n");
+        text.Append("\t\theader Content-Type application/problem+json\n");
+        text.Append("\t\trespond `{\"type\":\"urn:agentc2:problem:").Append(type).Append("\",\"title\":\"").Append(title)
+            .Append("\",\"status\":").Append(code).Append(",\"detail\":\"").Append(detail).Append("\"}` ").Append(code).Append('\n');
+        text.Append("\t}\n");
+    }
+
     private static void AppendSecurityHeaders(StringBuilder text, string indent)
     {
         text.Append(indent).Append("Strict-Transport-Security \"max-age=31536000; includeSubDomains\"\n");
