@@ -5,15 +5,22 @@ namespace AgentC2.Agent.Runs;
 
 /// <summary>
 /// The runs this instance is executing right now (sync runs, and steps of async runs a worker asked for), and its MCP
-/// clients: what its heartbeat tells the fleet view.
+/// clients: what its heartbeat tells the fleet view, and <c>agentc2_work_in_flight</c> tells an autoscaler.
 /// </summary>
-internal sealed class AgentLoad(McpClientPool pool) : IInstanceLoad
+internal sealed class AgentLoad : IInstanceLoad
 {
+    private readonly McpClientPool _pool;
     private int _count;
+
+    public AgentLoad(McpClientPool pool, AgentMetrics metrics)
+    {
+        _pool = pool;
+        metrics.ObserveWorkInFlight(() => RunsInFlight);
+    }
 
     public int RunsInFlight => Volatile.Read(ref _count);
 
-    public int McpClients => pool.State().Clients;
+    public int McpClients => _pool.State().Clients;
 
     /// <summary>Counts a run until the returned scope is disposed.</summary>
     public Scope Enter()

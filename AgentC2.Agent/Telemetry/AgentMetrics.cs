@@ -8,7 +8,7 @@ namespace AgentC2.Agent;
 /// <c>agentc2_agent_execution_duration_seconds</c>, <c>agentc2_tokens_total</c>, <c>agentc2_step_tokens</c>,
 /// <c>agentc2_model_routing_decisions_total</c>, <c>agentc2_compression_cache_hits_total</c>/<c>_misses_total</c>,
 /// <c>agentc2_rate_limit_rejections_total</c>, <c>agentc2_rate_limit_fail_open_total</c>,
-/// <c>agentc2_run_outcomes_total</c>, <c>agentc2_step_failures_total</c>.
+/// <c>agentc2_run_outcomes_total</c>, <c>agentc2_step_failures_total</c>, <c>agentc2_work_in_flight</c>.
 /// </summary>
 internal sealed class AgentMetrics
 {
@@ -24,10 +24,11 @@ internal sealed class AgentMetrics
     private readonly Counter<long> _rateLimitFailOpen;
     private readonly Counter<long> _runOutcomes;
     private readonly Counter<long> _stepFailures;
+    private readonly Meter _meter;
 
     public AgentMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _executionDuration = meter.CreateHistogram<double>("agentc2.agent.execution.duration", unit: "s",
             description: "Wall time of agent runs from start to a terminal status.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] });
@@ -84,6 +85,11 @@ internal sealed class AgentMetrics
     public void CompressionCacheMiss() => _compressionMisses.Add(1);
 
     public void RateLimitRejected(string scope) => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("scope", scope));
+
+    /// <summary>The instance's work in flight (sync runs and async steps executing now): what the agent scales on.</summary>
+    public void ObserveWorkInFlight(Func<int> inFlight) =>
+        _meter.CreateObservableGauge("agentc2.work.in_flight", inFlight, unit: "{run}",
+            description: "Sync runs and async steps this instance is executing now.");
 
     public void RateLimitFailedOpen() => _rateLimitFailOpen.Add(1);
 }

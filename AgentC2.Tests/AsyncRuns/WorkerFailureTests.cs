@@ -151,7 +151,7 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         // Counters and the gauge exist on every worker from the start; the wait histogram once a worker has claimed a run.
         foreach (var name in new[]
                  {
-                     "agentc2_queue_depth", "agentc2_run_outcomes_total", "agentc2_steps_total",
+                     "agentc2_queue_depth", "agentc2_queue_oldest_due_seconds", "agentc2_run_outcomes_total", "agentc2_steps_total",
                      "agentc2_lease_expiries_total", "agentc2_runs_released_total", "agentc2_webhook_deliveries_total",
                  })
         {

@@ -45,7 +45,7 @@ public sealed class AgentMetricsTests(AppHostFixture fixture)
         Assert.Contains("direction=\"input\"", text, StringComparison.Ordinal);
 
         // Declared at start-up, so they are scraped (as zero) before their first event.
-        foreach (var metric in new[] { "agentc2_compression_cache_hits_total", "agentc2_compression_cache_misses_total", "agentc2_rate_limit_rejections_total", "agentc2_rate_limit_fail_open_total" })
+        foreach (var metric in new[] { "agentc2_compression_cache_hits_total", "agentc2_compression_cache_misses_total", "agentc2_rate_limit_rejections_total", "agentc2_rate_limit_fail_open_total", "agentc2_work_in_flight" })
         {
             Assert.Contains(metric, text, StringComparison.Ordinal);
         }

@@ -38,7 +38,7 @@ public sealed class PrometheusScrapeTests(AppHostFixture fixture) : IAsyncLifeti
 
         // The alert rules are loaded and evaluated; none fires on a healthy application.
         var loaded = await _prometheus.RulesAsync();
-        Assert.Equal(7, loaded.Count);
+        Assert.Equal(12, loaded.Count);
         Assert.DoesNotContain(loaded, rule => rule.GetProperty("health").GetString() == "err");
         Assert.Empty(await _prometheus.QueryAsync("ALERTS{alertstate=\"firing\"}"));
     }

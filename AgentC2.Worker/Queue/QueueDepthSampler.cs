@@ -16,8 +16,7 @@ internal sealed partial class QueueDepthSampler(RunQueue queue, WorkerMetrics me
         {
             try
             {
-                var depth = await queue.DepthAsync(stoppingToken);
-                metrics.Depth(depth.Queued, depth.Delayed, depth.Running);
+                metrics.Depth(await queue.DepthAsync(stoppingToken));
             }
             catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
             {

@@ -8,7 +8,11 @@ namespace AgentC2.Worker.Queue;
 internal sealed record ClaimedRun(Guid Id, Guid OrganizationId, int Attempts, int MaxAttempts, double WaitSeconds);
 
 /// <summary>The queue's statuses at one moment.</summary>
-internal sealed record QueueDepth(long Queued, long Delayed, long Running);
+/// <summary>
+/// The queue at one instant: runs claimable now, waiting for a retry, and running; and how long the oldest claimable run
+/// has waited (0 when none waits), the backlog signal that a count alone hides.
+/// </summary>
+internal sealed record QueueDepth(long Queued, long Delayed, long Running, double OldestDueSeconds);
 
 /// <summary>
 /// The runs table as a queue (PostgreSQL's clock decides every lease, so workers on different hosts agree).
@@ -140,7 +144,8 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
             """
             SELECT count(*) FILTER (WHERE available_at <= now()) AS queued,
                    count(*) FILTER (WHERE available_at > now()) AS delayed,
-                   (SELECT count(*) FROM runs WHERE status = 'running') AS running
+                   (SELECT count(*) FROM runs WHERE status = 'running') AS running,
+                   COALESCE(EXTRACT(EPOCH FROM now() - min(available_at) FILTER (WHERE available_at <= now())), 0)::float8 AS oldestdueseconds
             FROM runs WHERE status = 'queued'
             """,
             cancellationToken: cancellationToken));

@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
+using AgentC2.Worker.Queue;
 
 namespace AgentC2.Worker.Telemetry;
 
 /// <summary>
-/// The worker's instruments (Prometheus names in docs/metrics.md): <c>agentc2_queue_depth</c>,
+/// The worker's instruments (Prometheus names in docs/metrics.md): <c>agentc2_queue_depth</c>, <c>agentc2_queue_oldest_due_seconds</c>,
 /// <c>agentc2_queue_wait_seconds</c>, <c>agentc2_run_outcomes_total</c>, <c>agentc2_steps_total</c>,
 /// <c>agentc2_lease_expiries_total</c>, <c>agentc2_runs_released_total</c>, <c>agentc2_webhook_deliveries_total</c>.
 /// </summary>
@@ -20,7 +21,7 @@ internal sealed class WorkerMetrics
     private readonly Counter<long> _leaseExpiries;
     private readonly Counter<long> _released;
     private readonly Counter<long> _deliveries;
-    private QueueDepthSnapshot _depth = new(0, 0, 0);
+    private QueueDepth _depth = new(0, 0, 0, 0);
 
     public WorkerMetrics(IMeterFactory meterFactory)
     {
@@ -35,6 +36,8 @@ internal sealed class WorkerMetrics
                 new Measurement<long>(depth.Running, new KeyValuePair<string, object?>("status", RunStatus.Running)),
             };
         }, unit: "{run}", description: "Runs by queue status: queued (claimable now), delayed (waiting for a retry), running.");
+        meter.CreateObservableGauge("agentc2.queue.oldest_due", () => _depth.OldestDueSeconds, unit: "s",
+            description: "How long the oldest claimable run has waited to be claimed (0 when none waits).");
         _queueWait = meter.CreateHistogram<double>("agentc2.queue.wait", unit: "s",
             description: "Time from a run becoming claimable to a worker claiming it.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900] });
@@ -59,7 +62,7 @@ internal sealed class WorkerMetrics
         }
     }
 
-    public void Depth(long queued, long delayed, long running) => _depth = new QueueDepthSnapshot(queued, delayed, running);
+    public void Depth(QueueDepth depth) => _depth = depth;
 
     public void Claimed(double waitSeconds) => _queueWait.Record(Math.Max(0, waitSeconds));
 
@@ -72,6 +75,4 @@ internal sealed class WorkerMetrics
     public void Released() => _released.Add(1);
 
     public void Delivery(string outcome) => _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
-
-    private sealed record QueueDepthSnapshot(long Queued, long Delayed, long Running);
 }
