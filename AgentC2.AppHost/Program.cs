@@ -21,7 +21,7 @@ try
         .WithAgentC2Secrets()
         .WithSampleMcpServer()
         .WithResourceLimits(cpus: 2, memory: "4G", instanceSize: "apps-d-2vcpu-4gb")
-        .WithAutoscaling(minReplicas: 2, maxReplicas: 8, cpuPercent: 70)
+        .WithAutoscaling(minReplicas: 2, maxReplicas: 8, cpuPercent: 70, workInFlightPerReplica: 16)
         .WithPublicRoutes(["/api"], hidden: [ServicePaths.Metrics]);
 
     // Drains the run queue and drives async runs, one step per call to the agent's internal endpoint, and
@@ -33,6 +33,7 @@ try
         .WithReference(agent)
         .WithInternalCredential(agent)
         .WithReplicas(2)
+        .WithQueueAutoscaling(minReplicas: 2, maxReplicas: 10, runsPerReplica: 32, cooldown: TimeSpan.FromMinutes(5))
         .WithResourceLimits(cpus: 1, memory: "1G", instanceSize: "apps-s-1vcpu-1gb");
 
     // The operator console: stateless (its data-protection key ring is in Redis), so any replica serves any

@@ -26,6 +26,12 @@ internal sealed class DeploymentAnnotation : IResourceAnnotation
 
     public Autoscaling? Autoscaling { get; set; }
 
+    /// <summary>Scaling on the run queue instead of fixed replicas (KEDA on Kubernetes; see <see cref="QueueAutoscaling"/>).</summary>
+    public QueueAutoscaling? QueueAutoscaling { get; set; }
+
+    /// <summary>The fewest instances this service runs: its autoscaling minimum, else its fixed replicas.</summary>
+    public int MinReplicas(int replicas) => Autoscaling?.MinReplicas ?? QueueAutoscaling?.MinReplicas ?? replicas;
+
     /// <summary>Path prefixes the edge (Caddy, App Platform ingress, Kubernetes Ingress) routes to this service. None: no HTTP ingress.</summary>
     public List<string> PublicRoutes { get; } = [];
 
@@ -49,8 +55,19 @@ internal sealed class DeploymentAnnotation : IResourceAnnotation
     public bool HasHttpIngress => PublicRoutes.Count > 0;
 }
 
-/// <summary>Horizontal autoscaling on CPU utilization (of the requested CPU on Kubernetes, of the instance on App Platform).</summary>
-internal sealed record Autoscaling(int MinReplicas, int MaxReplicas, int CpuPercent);
+/// <summary>
+/// Horizontal autoscaling on CPU utilization (of the requested CPU on Kubernetes, of the instance on App Platform) and,
+/// where the platform reads the service's own metric (KEDA on Kubernetes), on its work in flight: an agent's runs mostly
+/// wait on models and tools, so its CPU stays low while they pile up.
+/// </summary>
+internal sealed record Autoscaling(int MinReplicas, int MaxReplicas, int CpuPercent, int? WorkInFlightPerReplica = null);
+
+/// <summary>
+/// Scaling on the run queue: as many instances as the runs that are due or running need at
+/// <paramref name="RunsPerReplica"/> each (the worker's <c>AgentC2:Worker:MaxConcurrentRuns</c>), within
+/// <paramref name="MinReplicas"/>..<paramref name="MaxReplicas"/>, scaling in only after <paramref name="Cooldown"/>.
+/// </summary>
+internal sealed record QueueAutoscaling(int MinReplicas, int MaxReplicas, int RunsPerReplica, TimeSpan Cooldown);
 
 /// <summary>Marks a parameter a deployment may leave empty.</summary>
 internal sealed class OptionalInDeploymentsAnnotation : IResourceAnnotation;

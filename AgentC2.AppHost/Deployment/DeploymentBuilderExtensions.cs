@@ -20,14 +20,29 @@ internal static class DeploymentBuilderExtensions
         return service;
     }
 
-    public static IResourceBuilder<ProjectResource> WithAutoscaling(this IResourceBuilder<ProjectResource> service, int minReplicas, int maxReplicas, int cpuPercent)
+    /// <summary>Autoscaling on CPU and, where the platform can read it, on the service's work in flight per replica.</summary>
+    public static IResourceBuilder<ProjectResource> WithAutoscaling(this IResourceBuilder<ProjectResource> service,
+        int minReplicas, int maxReplicas, int cpuPercent, int? workInFlightPerReplica = null)
     {
-        if (minReplicas < 1 || maxReplicas < minReplicas || cpuPercent is < 1 or > 100)
+        if (minReplicas < 1 || maxReplicas < minReplicas || cpuPercent is < 1 or > 100 || workInFlightPerReplica < 1)
         {
-            throw new ArgumentException($"autoscaling needs 1 <= min <= max and a CPU target in 1..100 (got {minReplicas}..{maxReplicas} at {cpuPercent} %)");
+            throw new ArgumentException($"autoscaling needs 1 <= min <= max, a CPU target in 1..100 and a positive work-in-flight target (got {minReplicas}..{maxReplicas} at {cpuPercent} %, {workInFlightPerReplica})");
         }
 
-        service.Deployment().Autoscaling = new Autoscaling(minReplicas, maxReplicas, cpuPercent);
+        service.Deployment().Autoscaling = new Autoscaling(minReplicas, maxReplicas, cpuPercent, workInFlightPerReplica);
+        return service;
+    }
+
+    /// <summary>Scaling on the run queue: the runs due or running, <paramref name="runsPerReplica"/> to an instance.</summary>
+    public static IResourceBuilder<ProjectResource> WithQueueAutoscaling(this IResourceBuilder<ProjectResource> service,
+        int minReplicas, int maxReplicas, int runsPerReplica, TimeSpan cooldown)
+    {
+        if (minReplicas < 1 || maxReplicas < minReplicas || runsPerReplica < 1 || cooldown < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"queue autoscaling needs 1 <= min <= max, a positive runs-per-replica target and a cooldown (got {minReplicas}..{maxReplicas}, {runsPerReplica}, {cooldown})");
+        }
+
+        service.Deployment().QueueAutoscaling = new QueueAutoscaling(minReplicas, maxReplicas, runsPerReplica, cooldown);
         return service;
     }
 

@@ -25,4 +25,8 @@ internal sealed class DeploymentOptions
     /// <summary>Image registry the Kubernetes manifests pull from (compose reads <c>REGISTRY</c>; App Platform uses the account's DOCR).</summary>
     [Required]
     public string Registry { get; set; } = "registry.digitalocean.com/agentc2";
+
+    /// <summary>The cluster's Prometheus, which KEDA asks for the agent's work in flight (<c>agentc2_work_in_flight</c>).</summary>
+    [Required, Url]
+    public string PrometheusAddress { get; set; } = "http://prometheus.monitoring.svc:9090";
 }

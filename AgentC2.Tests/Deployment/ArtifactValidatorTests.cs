@@ -77,6 +77,12 @@ public sealed class ArtifactValidatorTests(PublishedArtifacts published) : IDisp
 
         var broken = Scratch("broken.yaml", published.Text("deploy/kubernetes/agent.yaml").Replace("maxSurge: 1", "maxSurge: [1]", StringComparison.Ordinal));
         Assert.NotEqual(0, (await RunAsync("node", [Path.Combine(Validators, "validate-kubernetes.mjs"), broken])).ExitCode);
+
+        // KEDA's objects are held to KEDA's own CRD schema.
+        var brokenScaling = Scratch("broken-keda.yaml", published.Text("deploy/kubernetes/worker.yaml").Replace("minReplicaCount: 2", "minReplicaCount: two", StringComparison.Ordinal));
+        var refused = await RunAsync("node", [Path.Combine(Validators, "validate-kubernetes.mjs"), brokenScaling]);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("ScaledObject/worker", refused.Output, StringComparison.Ordinal);
     }
 
     [Theory]

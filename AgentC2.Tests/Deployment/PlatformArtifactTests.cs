@@ -147,9 +147,27 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
 
         var limits = Assert.Single(published.Yaml("deploy/kubernetes/agent.yaml"), o => o.Str("kind") == "Deployment").Map("spec", "template", "spec").List("containers")[0].Map("resources", "limits");
         Assert.Equal(("2", "4Gi"), (limits.Str("cpu"), limits.Str("memory")));
-        var autoscaler = Assert.Single(published.Yaml("deploy/kubernetes/agent.yaml"), o => o.Str("kind") == "HorizontalPodAutoscaler");
-        Assert.Equal(("2", "8", "70"), (autoscaler.Str("spec", "minReplicas"), autoscaler.Str("spec", "maxReplicas"),
-            autoscaler.Str("spec", "metrics", 0, "resource", "target", "averageUtilization")));
+        // The agent scales on CPU and on its work in flight, through KEDA (which owns its HorizontalPodAutoscaler).
+        var agent = published.Yaml("deploy/kubernetes/agent.yaml");
+        Assert.DoesNotContain(agent, o => o.Str("kind") == "HorizontalPodAutoscaler");
+        Assert.Null(Assert.Single(agent, o => o.Str("kind") == "Deployment").Str("spec", "replicas"));
+        var agentScaling = Assert.Single(agent, o => o.Str("kind") == "ScaledObject");
+        Assert.Equal(("agent", "2", "8"), (agentScaling.Str("spec", "scaleTargetRef", "name"), agentScaling.Str("spec", "minReplicaCount"), agentScaling.Str("spec", "maxReplicaCount")));
+        Assert.Equal(("cpu", "70"), (agentScaling.Str("spec", "triggers", 0, "type"), agentScaling.Str("spec", "triggers", 0, "metadata", "value")));
+        Assert.Equal(("prometheus", "sum(agentc2_work_in_flight{job=\"agent\"})", "16"), (agentScaling.Str("spec", "triggers", 1, "type"),
+            agentScaling.Str("spec", "triggers", 1, "metadata", "query"), agentScaling.Str("spec", "triggers", 1, "metadata", "threshold")));
+
+        // The worker scales on the run queue: KEDA's PostgreSQL trigger, its connection from the Secret.
+        var worker = published.Yaml("deploy/kubernetes/worker.yaml");
+        Assert.Null(Assert.Single(worker, o => o.Str("kind") == "Deployment").Str("spec", "replicas"));
+        var workerScaling = Assert.Single(worker, o => o.Str("kind") == "ScaledObject");
+        Assert.Equal(("2", "10", "300"), (workerScaling.Str("spec", "minReplicaCount"), workerScaling.Str("spec", "maxReplicaCount"), workerScaling.Str("spec", "cooldownPeriod")));
+        Assert.Equal(("postgresql", "32"), (workerScaling.Str("spec", "triggers", 0, "type"), workerScaling.Str("spec", "triggers", 0, "metadata", "targetQueryValue")));
+        var authentication = Assert.Single(worker, o => o.Str("kind") == "TriggerAuthentication");
+        Assert.Equal(authentication.Str("metadata", "name"), workerScaling.Str("spec", "triggers", 0, "authenticationRef", "name"));
+        Assert.Equal(("connection", "agentc2-secrets", "KEDA_POSTGRES_CONNECTION"), (authentication.Str("spec", "secretTargetRef", 0, "parameter"),
+            authentication.Str("spec", "secretTargetRef", 0, "name"), authentication.Str("spec", "secretTargetRef", 0, "key")));
+        Assert.Contains("\nKEDA_POSTGRES_CONNECTION=\n", published.Text("deploy/kubernetes/secrets.env.example"), StringComparison.Ordinal);
     }
 
     [Fact]

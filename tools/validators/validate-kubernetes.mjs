@@ -1,5 +1,5 @@
 // Validates every object in the given Kubernetes manifests against the Kubernetes OpenAPI schemas
-// (kubernetes-models). Kustomization files are not API objects and are skipped. Exit code 1 on any invalid object.
+// (kubernetes-models) and KEDA's CRD schemas (@kubernetes-models/keda). Kustomization files are not API objects and are skipped. Exit code 1 on any invalid object.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 
@@ -18,7 +18,9 @@ for (const file of process.argv.slice(2)) {
     const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["", object.apiVersion];
     if (group === "kustomize.config.k8s.io") continue;
 
-    const module = await import(`kubernetes-models/${group ? `${group}/` : ""}${version}/${object.kind}`);
+    // KEDA's objects from its own CRD schemas (@kubernetes-models/keda), the rest from Kubernetes' OpenAPI schemas.
+    const models = group === "keda.sh" ? "@kubernetes-models/keda" : "kubernetes-models";
+    const module = await import(`${models}/${group ? `${group}/` : ""}${version}/${object.kind}`);
     try {
       new module[object.kind](object).validate();
       valid++;

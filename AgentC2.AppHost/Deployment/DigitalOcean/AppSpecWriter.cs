@@ -36,9 +36,14 @@ internal static class AppSpecWriter
             },
         };
 
+        // App Platform autoscales on CPU alone: a service that scales on the queue elsewhere runs its minimum here.
+        var onQueue = plan.Apps.Where(app => app.Settings.QueueAutoscaling is not null).Select(app => $"{app.Name} ({app.Settings.QueueAutoscaling!.MinReplicas})").ToList();
+        var scaling = onQueue.Count == 0 ? "" : $"App Platform autoscales on CPU only, which an agent's waiting work does not raise: {string.Join(", ", onQueue)}\n"
+            + "run their minimum here; scale them on the queue alerts (docs/operations.md, \"Scaling on the queue\").\n";
         return new GeneratedFile(Path, Yaml.Document(Yaml.SnakeCase,
             "AgentC2 on DigitalOcean App Platform. The deploy workflow fills ${TAG} and the secrets' ${NAME}\n"
             + "placeholders from repository secrets, then runs `doctl apps update <app-id> --spec`.\n"
+            + scaling
             + "Generated from the AppHost by `aspire publish`; do not edit (docs/deployment.md).", spec));
     }
 
@@ -77,7 +82,7 @@ internal static class AppSpecWriter
         }
         else
         {
-            component.InstanceCount = app.Replicas;
+            component.InstanceCount = settings.MinReplicas(app.Replicas);
         }
 
         // The same grace period as on every other platform, from the services' one drain bound.

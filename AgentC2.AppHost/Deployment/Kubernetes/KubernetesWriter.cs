@@ -8,7 +8,7 @@ namespace AgentC2.AppHost.Deployment.Kubernetes;
 /// <summary>
 /// Writes a kustomize folder: per service a ConfigMap, a Deployment (probes, requests/limits, zero-downtime rolling
 /// update, zone spread, Prometheus scrape annotations, non-root and read-only), a Service when it serves HTTP to
-/// others, a HorizontalPodAutoscaler when it autoscales and a PodDisruptionBudget when it runs more than one
+/// others, its autoscaling (<see cref="KubernetesScaling"/>) and a PodDisruptionBudget when it runs more than one
 /// instance; one Ingress for the public routes. PostgreSQL and Redis are managed services: their connection
 /// strings come from the Secret <see cref="SecretName"/> (<see cref="PlatformSecrets"/>).
 /// </summary>
@@ -32,7 +32,7 @@ internal static class KubernetesWriter
         foreach (var app in plan.Apps)
         {
             resources.Add($"{app.Name}.yaml");
-            yield return Files($"{app.Name}.yaml", Objects(app, called.Contains(app.Name)));
+            yield return Files($"{app.Name}.yaml", Objects(app, called.Contains(app.Name), plan.Options));
         }
 
         resources.Add("ingress.yaml");
@@ -69,7 +69,7 @@ internal static class KubernetesWriter
         var secrets = new StringBuilder(Yaml.Header(
             $"The Secret the services read: kubectl -n {plan.Options.Name} create secret generic {SecretName} --from-env-file=secrets.env\n"
             + "(a copy of this file with the values filled in, kept out of the repository).\n" + Header));
-        foreach (var secret in PlatformSecrets.All(plan))
+        foreach (var secret in PlatformSecrets.All(plan).Concat(KubernetesScaling.ScalesOnQueue(plan) ? [KubernetesScaling.QueueConnection] : []))
         {
             secrets.Append(CultureInfo.InvariantCulture, $"\n# {secret.Description}{(secret.Default == VariableDefault.Empty ? " (may stay empty)" : "")}\n{secret.Name}=\n");
         }
@@ -77,7 +77,7 @@ internal static class KubernetesWriter
         yield return new GeneratedFile($"{Folder}/secrets.env.example", secrets.ToString());
     }
 
-    private static IEnumerable<object> Objects(AppService app, bool called)
+    private static IEnumerable<object> Objects(AppService app, bool called, DeploymentOptions options)
     {
         var labels = new Dictionary<string, string> { [NameLabel] = app.Name };
         var settings = app.Settings;
@@ -94,7 +94,8 @@ internal static class KubernetesWriter
             Metadata = Meta(app.Name, labels),
             Spec = new DeploymentSpec
             {
-                Replicas = settings.Autoscaling is null ? app.Replicas : null,
+                // An autoscaler owns the replica count of a service that scales.
+                Replicas = settings.Autoscaling is null && settings.QueueAutoscaling is null ? app.Replicas : null,
                 Selector = new LabelSelector { MatchLabels = labels },
                 Template = new PodTemplate
                 {
@@ -132,22 +133,12 @@ internal static class KubernetesWriter
             };
         }
 
-        if (settings.Autoscaling is { } autoscaling)
+        foreach (var scaling in KubernetesScaling.Objects(app, labels, options))
         {
-            yield return new HorizontalPodAutoscaler
-            {
-                Metadata = Meta(app.Name, labels),
-                Spec = new HorizontalPodAutoscalerSpec
-                {
-                    ScaleTargetRef = new ScaleTargetReference { Name = app.Name },
-                    MinReplicas = autoscaling.MinReplicas,
-                    MaxReplicas = autoscaling.MaxReplicas,
-                    Metrics = [new MetricSpec { Resource = new ResourceMetricSource { Target = new MetricTarget { AverageUtilization = autoscaling.CpuPercent } } }],
-                },
-            };
+            yield return scaling;
         }
 
-        if (Math.Max(app.Replicas, settings.Autoscaling?.MinReplicas ?? 0) > 1)
+        if (settings.MinReplicas(app.Replicas) > 1)
         {
             yield return new PodDisruptionBudget
             {
