@@ -50,6 +50,7 @@ internal static class TestSettings
             .WithEnvironment("AgentC2__Queue__RetryBaseDelay", "00:00:00.200")
             .WithEnvironment("AgentC2__Queue__RetryMaxDelay", "00:00:01")
             .WithEnvironment($"AgentC2__Queue__Organizations__{AsyncRunTests.HeldOrganization}__MaxRunning", "0")
+            .WithEnvironment($"AgentC2__Queue__Organizations__{QueueFairnessTests.BusyOrganization}__MaxRunning", "1000")
             .WithEnvironment("AgentC2__Webhooks__RetryBaseDelay", "00:00:00.200")
             .WithEnvironment("AgentC2__Webhooks__RetryMaxDelay", "00:00:01")
             .WithEnvironment("AgentC2__Webhooks__PollInterval", "00:00:00.500")

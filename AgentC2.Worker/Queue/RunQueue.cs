@@ -18,7 +18,8 @@ internal sealed record QueueDepth(long Queued, long Delayed, long Running, doubl
 /// The runs table as a queue (PostgreSQL's clock decides every lease, so workers on different hosts agree).
 /// A claim takes a transaction-scoped advisory lock, first returns runs whose lease expired to the queue (or fails
 /// them after their last attempt), then claims the oldest runs of each organization below its cap of running runs
-/// with <c>FOR UPDATE SKIP LOCKED</c>: FIFO within an organization, and no organization can take every slot.
+/// with <c>FOR UPDATE SKIP LOCKED</c>, in fair turns: FIFO within an organization, each free slot to the organization
+/// with the fewest runs going, so one organization's backlog neither takes every slot nor makes another wait behind it.
 /// </summary>
 internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOptions> options)
 {
@@ -54,21 +55,28 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
             RETURNING id;
 
             WITH capacity AS (
-                SELECT o.id, COALESCE(x.cap, @defaultCap)
-                             - (SELECT count(*) FROM runs l WHERE l.organization_id = o.id AND l.status = 'running' AND l.lease_owner IS NOT NULL) AS free
+                SELECT o.id, leased.running, COALESCE(x.cap, @defaultCap) - leased.running AS free
                 FROM organizations o
                 LEFT JOIN unnest(@capSlugs::text[], @capValues::int[]) AS x (slug, cap) ON x.slug = o.slug
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS running FROM runs l WHERE l.organization_id = o.id AND l.status = 'running' AND l.lease_owner IS NOT NULL) leased
                 WHERE EXISTS (SELECT 1 FROM runs q WHERE q.organization_id = o.id AND q.status = 'queued' AND q.available_at <= now())),
             candidates AS (
-                SELECT c.id, c.available_at, c.created_at
+                SELECT c.id, c.available_at, c.created_at, capacity.id AS organization_id, capacity.running
                 FROM capacity, LATERAL (
                     SELECT q.id, q.available_at, q.created_at FROM runs q
                     WHERE q.organization_id = capacity.id AND q.status = 'queued' AND q.available_at <= now()
                     ORDER BY q.created_at, q.id
                     LIMIT GREATEST(capacity.free, 0)
                     FOR UPDATE SKIP LOCKED) c),
+            -- Fair turns: an organization's k-th candidate comes at turn (its runs running now + k), so a slot goes to the
+            -- organization with the fewest runs going, and a backlog of one cannot keep another waiting behind it.
             chosen AS (
-                SELECT id FROM candidates ORDER BY available_at, created_at, id LIMIT @limit)
+                SELECT id FROM (
+                    SELECT id, available_at, created_at,
+                           running + row_number() OVER (PARTITION BY organization_id ORDER BY created_at, id) AS turn
+                    FROM candidates) turns
+                ORDER BY turn, available_at, created_at, id LIMIT @limit)
             UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = now() + @lease, attempts = runs.attempts + 1,
                             started_at = COALESCE(runs.started_at, now()), updated_at = now()
             FROM chosen WHERE runs.id = chosen.id
