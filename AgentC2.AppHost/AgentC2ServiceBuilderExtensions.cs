@@ -13,4 +13,11 @@ internal static class AgentC2ServiceBuilderExtensions
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name)
             .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery);
+
+    /// <summary>
+    /// How long finished runs are kept, with their steps and webhook deliveries (the worker's <c>AgentC2:Retention:Runs</c>),
+    /// in run mode and in every deployment; an organization may have its own (<c>AgentC2:Retention:Organizations:{slug}:Runs</c>).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithRunRetention(this IResourceBuilder<ProjectResource> worker, TimeSpan keep) =>
+        worker.WithEnvironment("AgentC2__Retention__Runs", keep.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
 }

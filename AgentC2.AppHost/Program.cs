@@ -34,6 +34,7 @@ try
         .WithInternalCredential(agent)
         .WithReplicas(2)
         .WithQueueAutoscaling(minReplicas: 2, maxReplicas: 10, runsPerReplica: 32, cooldown: TimeSpan.FromMinutes(5))
+        .WithRunRetention(TimeSpan.FromDays(30))
         .WithResourceLimits(cpus: 1, memory: "1G", instanceSize: "apps-s-1vcpu-1gb");
 
     // The operator console: stateless (its data-protection key ring is in Redis), so any replica serves any

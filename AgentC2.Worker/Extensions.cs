@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using AgentC2.Security;
 using AgentC2.ServiceDefaults.Health;
 using AgentC2.Worker.Queue;
+using AgentC2.Worker.Retention;
 using AgentC2.Worker.Telemetry;
 using AgentC2.Worker.Webhooks;
 
@@ -19,6 +20,7 @@ internal static class Extensions
 
         builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         builder.AddSchemaGate();
         builder.Services.AddHostedService<SchemaWatcher>();
@@ -33,6 +35,7 @@ internal static class Extensions
         builder.Services.AddSingleton<AgentC2.ServiceDefaults.Fleet.IInstanceLoad>(services => services.GetRequiredService<RunDriver>());
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<QueueDepthSampler>();
+        builder.Services.AddHostedService<RunRetention>();
 
         var credential = builder.Configuration[InternalApi.CredentialKey];
         if (string.IsNullOrEmpty(credential))

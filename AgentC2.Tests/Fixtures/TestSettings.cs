@@ -2,6 +2,7 @@ using AgentC2.Tests.AsyncRuns;
 using AgentC2.Tests.Console;
 using AgentC2.Tests.Operations;
 using AgentC2.Tests.RateLimiting;
+using AgentC2.Tests.Retention;
 
 namespace AgentC2.Tests.Fixtures;
 
@@ -51,6 +52,9 @@ internal static class TestSettings
             .WithEnvironment("AgentC2__Queue__RetryMaxDelay", "00:00:01")
             .WithEnvironment($"AgentC2__Queue__Organizations__{AsyncRunTests.HeldOrganization}__MaxRunning", "0")
             .WithEnvironment($"AgentC2__Queue__Organizations__{QueueFairnessTests.BusyOrganization}__MaxRunning", "1000")
+            .WithEnvironment($"AgentC2__Queue__Organizations__{RetentionTests.Organization}__MaxRunning", "0")
+            .WithEnvironment($"AgentC2__Retention__Organizations__{RetentionTests.Organization}__Runs", "00:00:01")
+            .WithEnvironment("AgentC2__Retention__Interval", "00:00:01")
             .WithEnvironment("AgentC2__Webhooks__RetryBaseDelay", "00:00:00.200")
             .WithEnvironment("AgentC2__Webhooks__RetryMaxDelay", "00:00:01")
             .WithEnvironment("AgentC2__Webhooks__PollInterval", "00:00:00.500")

@@ -6,7 +6,8 @@ namespace AgentC2.Worker.Telemetry;
 /// <summary>
 /// The worker's instruments (Prometheus names in docs/metrics.md): <c>agentc2_queue_depth</c>, <c>agentc2_queue_oldest_due_seconds</c>,
 /// <c>agentc2_queue_wait_seconds</c>, <c>agentc2_run_outcomes_total</c>, <c>agentc2_steps_total</c>,
-/// <c>agentc2_lease_expiries_total</c>, <c>agentc2_runs_released_total</c>, <c>agentc2_webhook_deliveries_total</c>.
+/// <c>agentc2_lease_expiries_total</c>, <c>agentc2_runs_released_total</c>, <c>agentc2_webhook_deliveries_total</c>,
+/// <c>agentc2_runs_deleted_total</c>.
 /// </summary>
 internal sealed class WorkerMetrics
 {
@@ -21,6 +22,7 @@ internal sealed class WorkerMetrics
     private readonly Counter<long> _leaseExpiries;
     private readonly Counter<long> _released;
     private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _deleted;
     private QueueDepth _depth = new(0, 0, 0, 0);
 
     public WorkerMetrics(IMeterFactory meterFactory)
@@ -46,10 +48,12 @@ internal sealed class WorkerMetrics
         _leaseExpiries = meter.CreateCounter<long>("agentc2.lease.expiries", description: "Runs whose worker stopped renewing the lease, returned to the queue for takeover (or failed after their last attempt).");
         _released = meter.CreateCounter<long>("agentc2.runs.released", description: "Runs a stopping worker gave back to the queue.");
         _deliveries = meter.CreateCounter<long>("agentc2.webhook.deliveries", description: "Webhook delivery attempts by outcome: delivered, retrying, failed (last attempt), refused (internal address).");
+        _deleted = meter.CreateCounter<long>("agentc2.runs.deleted", description: "Finished runs deleted past their retention (with their steps and webhook deliveries).");
 
         // Every series exists from the start, so rate() and alerts work before the first event.
         _leaseExpiries.Add(0);
         _released.Add(0);
+        _deleted.Add(0);
         _outcomes.Add(0, new("mode", ExecutionModes.Async), new("outcome", RunStatus.Failed));
         foreach (var result in new[] { "ok", "failed" })
         {
@@ -73,6 +77,8 @@ internal sealed class WorkerMetrics
     public void LeasesExpired(int count) => _leaseExpiries.Add(count);
 
     public void Released() => _released.Add(1);
+
+    public void RunsDeleted(int count) => _deleted.Add(count);
 
     public void Delivery(string outcome) => _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 }
