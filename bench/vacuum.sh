@@ -27,6 +27,7 @@ start_worker() { # [VAR=value ...]
     "AgentC2__Internal__ApiKey=$internal_key" "services__agent__http__0=$AGENT_URL" Logging__LogLevel__Default=Warning "$@" \
     dotnet AgentC2.Worker/bin/Release/net10.0/AgentC2.Worker.dll >>"$BENCH_DIR/worker.log" 2>&1 &
   worker_pid=$!
+  BENCH_PIDS="$BENCH_PIDS $worker_pid" # stopped by the exit trap should the bench fail
   bench_wait_until 60 curl -sf "$url/api/health/ready"
 }
 stop_worker() { kill -TERM "$worker_pid"; wait "$worker_pid" 2>/dev/null || true; }
