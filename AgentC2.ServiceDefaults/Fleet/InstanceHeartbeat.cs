@@ -1,8 +1,11 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using WebServer = Microsoft.AspNetCore.Hosting.Server.IServer;
 
 namespace AgentC2.ServiceDefaults.Fleet;
 
@@ -94,9 +97,7 @@ internal sealed partial class InstanceHeartbeat(
 
     /// <summary>The first address this instance's web server listens on, once it listens.</summary>
     private string? Address() =>
-        services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
-            ? server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            : null;
+        services.GetService<WebServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
 
     /// <summary>The configured version (the image tag), else the build's: its version and the first 12 digits of its commit.</summary>
     private static string Version(IConfiguration configuration)
