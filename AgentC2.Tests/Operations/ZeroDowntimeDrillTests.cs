@@ -33,7 +33,8 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         await Browser.SignInAsync(console, fixture.OperatorApiKey);
         await using var load = DrillLoad.Start(api, "assistant");
         using var streaming = new CancellationTokenSource();
-        var streams = Enumerable.Range(0, 2).Select(_ => FollowRunsAsync(api, streaming.Token)).ToList();
+        // Enough followers that, balanced by least connections, every replica that stops holds some of their streams.
+        var streams = Enumerable.Range(0, 6).Select(_ => FollowRunsAsync(api, streaming.Token)).ToList();
 
         var watch = Stopwatch.StartNew();
         var steps = new List<string>();
