@@ -22,6 +22,17 @@ internal static class Runs
         return id;
     }
 
+    /// <summary>Invokes synchronously, asserts 200 and a succeeded run, and returns the run's id.</summary>
+    public static async Task<Guid> InvokeSyncRunAsync(this HttpClient client, string agent, string input)
+    {
+        using var response = await client.PostAsJsonAsync($"/api/agents/{agent}/invoke", new { input, executionMode = "sync" });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"expected 200, got {(int)response.StatusCode}: {text}");
+        var run = JsonDocument.Parse(text).RootElement;
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        return run.GetProperty("id").GetGuid();
+    }
+
     public static Task<JsonElement> GetRunAsync(this HttpClient client, Guid id, CancellationToken cancellationToken = default) =>
         client.GetFromJsonAsync<JsonElement>($"/api/runs/{id}", cancellationToken);
 

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using AgentC2.Tests.Fixtures;
 
 namespace AgentC2.Tests.Retention;
@@ -25,7 +23,7 @@ public sealed class RetentionTests(AppHostFixture fixture)
         using var otherClient = fixture.CreateApiClient(other.ApiKey);
         await otherClient.CreateAgentAsync("kept");
 
-        var succeeded = await SyncRunAsync(client, "kept-briefly");
+        var succeeded = await client.InvokeSyncRunAsync("kept-briefly", "answer #steps=2");
         var cancelled = await client.InvokeAsyncRunAsync("kept-briefly", new { input = "cancel me", executionMode = "async" });
         using (var cancel = await client.PostAsync($"/api/runs/{cancelled}/cancel", null))
         {
@@ -33,7 +31,7 @@ public sealed class RetentionTests(AppHostFixture fixture)
         }
 
         var queued = await client.InvokeAsyncRunAsync("kept-briefly", new { input = "wait", executionMode = "async" });
-        var othersRun = await SyncRunAsync(otherClient, "kept");
+        var othersRun = await otherClient.InvokeSyncRunAsync("kept", "answer #steps=2");
 
         await using var database = await fixture.OpenDatabaseAsync();
         var left = await Eventually.MatchAsync(async _ => await database.QueryAsync(
@@ -47,14 +45,5 @@ public sealed class RetentionTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await otherClient.GetAsync($"/api/runs/{othersRun}")).StatusCode);
 
         using var cleanup = await client.PostAsync($"/api/runs/{queued}/cancel", null);
-    }
-
-    private static async Task<Guid> SyncRunAsync(HttpClient client, string agent)
-    {
-        using var response = await client.PostAsJsonAsync($"/api/agents/{agent}/invoke", new { input = "answer #steps=2", executionMode = "sync" });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var run = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("succeeded", run.GetProperty("status").GetString());
-        return run.GetProperty("id").GetGuid();
     }
 }
