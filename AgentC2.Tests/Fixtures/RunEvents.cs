@@ -21,7 +21,7 @@ internal static class RunEvents
     /// One connection to the run's stream, from after <paramref name="lastEventId"/> when given: every event until the
     /// server ends the stream. An answer other than 200 <c>text/event-stream</c> throws <see cref="HttpRequestException"/>.
     /// </summary>
-    public static async Task<List<RunEvent>> ReadAsync(HttpClient client, Guid runId, string? lastEventId = null, CancellationToken cancellationToken = default)
+    public static async Task<List<RunEvent>> ReadAsync(HttpClient client, Guid runId, string? lastEventId = null, Action? opened = null, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{runId}/events");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -37,6 +37,7 @@ internal static class RunEvents
                 + await response.Content.ReadAsStringAsync(cancellationToken), null, response.StatusCode);
         }
 
+        opened?.Invoke();
         var events = new List<RunEvent>();
         await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(cancellationToken)).EnumerateAsync(cancellationToken))
         {
@@ -51,14 +52,18 @@ internal static class RunEvents
 
     /// <summary>
     /// Follows the run until its <c>status</c> event, reconnecting after the last step seen (<c>Last-Event-ID</c>) whenever a
-    /// stream ends before it, at most <paramref name="connections"/> times.
+    /// stream ends before it, at most <paramref name="connections"/> times. The first connection goes through
+    /// <paramref name="first"/> when given (one instance, say), and <paramref name="opened"/> completes once it streams.
     /// </summary>
-    public static async Task<FollowedRun> FollowToEndAsync(HttpClient client, Guid runId, int connections = 20, CancellationToken cancellationToken = default)
+    public static async Task<FollowedRun> FollowToEndAsync(HttpClient client, Guid runId, int connections = 20,
+        HttpClient? first = null, TaskCompletionSource? opened = null, CancellationToken cancellationToken = default)
     {
         var steps = new List<int>();
         for (var connection = 1; connection <= connections; connection++)
         {
-            var events = await ReadAsync(client, runId, steps.Count > 0 ? steps[^1].ToString(System.Globalization.CultureInfo.InvariantCulture) : null, cancellationToken);
+            var events = await ReadAsync(connection == 1 ? first ?? client : client, runId,
+                steps.Count > 0 ? steps[^1].ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+                connection == 1 ? () => opened?.TrySetResult() : null, cancellationToken);
             steps.AddRange(events.Where(e => e.EventType == "step").Select(e => int.Parse(e.EventId!, System.Globalization.CultureInfo.InvariantCulture)));
             if (events.Any(e => e.EventType == "status"))
             {

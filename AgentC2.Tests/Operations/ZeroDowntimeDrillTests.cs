@@ -41,10 +41,14 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         await Task.Delay(TimeSpan.FromSeconds(3));
         var old = _edge.Fleet.Of(ResourceNames.Agent);
         var exits = new List<int>();
+        var pinned = new List<Task<FollowedRun>>();
         foreach (var replica in old)
         {
             Step($"starting a v2 replica beside {replica}");
             var next = await _edge.Fleet.StartAsync(ResourceNames.Agent, "v2");
+            // A stream certainly on the replica about to stop (the edge's followers may all sit elsewhere): its first
+            // connection goes to that replica, its resumptions through the edge.
+            pinned.Add(await FollowOnAsync(api, replica, organization.ApiKey));
             Step($"{next} ready and resolved; stopping {replica}");
             var stopping = _edge.Fleet.StopAsync(replica);
             if (exits.Count == 0)
@@ -61,6 +65,8 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         await load.StopAsync();
         await streaming.CancelAsync();
         var followed = (await Task.WhenAll(streams).WaitAsync(TimeSpan.FromSeconds(60))).SelectMany(f => f).ToList();
+        var cut = await Task.WhenAll(pinned).WaitAsync(TimeSpan.FromSeconds(60));
+        followed.AddRange(cut);
         var exchanges = load.All;
 
         var failed = exchanges.Where(e => e.Outcome != DrillLoad.Outcome.Served).ToList();
@@ -77,7 +83,7 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         Assert.All(exits, exit => Assert.Equal(0, exit));
         // Every stream a stopping replica ended resumed on another with Last-Event-ID, missing no step.
         Assert.All(followed, f => Assert.True(f.Ended && f.Steps.SequenceEqual(Enumerable.Range(1, StreamedSteps)), $"{f}\n{report}"));
-        Assert.True(followed.Sum(f => f.Resumed) > 0, report);
+        Assert.All(cut, f => Assert.True(f.Resumed > 0, $"a stream on a stopping replica was not ended and resumed: {f}\n{report}"));
         // The edge balanced over the replicas, old and new: each of the four answered a share of the load.
         var agents = old.Concat(_edge.Fleet.Of(ResourceNames.Agent)).Select(r => $"{r.Address}:{LoopbackFleet.Port}").ToList();
         Assert.True(agents.All(a => _edge.PassedOn.GetValueOrDefault(a) > 20), report);
@@ -102,6 +108,25 @@ public sealed class ZeroDowntimeDrillTests(AppHostFixture fixture, Browser brows
         }
 
         return followed;
+    }
+
+    /// <summary>Starts a run longer than the drain and follows it from a stream opened on <paramref name="replica"/> itself.</summary>
+    private static async Task<Task<FollowedRun>> FollowOnAsync(HttpClient api, LoopbackReplica replica, string apiKey)
+    {
+        var run = await api.InvokeAsyncRunAsync("assistant", new { input = $"pinned #steps={StreamedSteps} #latency=1000", executionMode = "async", maxSteps = 20 });
+        var direct = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = replica.Url, Timeout = TimeSpan.FromSeconds(90) }, apiKey);
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var following = FollowAsync();
+        await opened.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        return following;
+
+        async Task<FollowedRun> FollowAsync()
+        {
+            using (direct)
+            {
+                return await RunEvents.FollowToEndAsync(api, run, first: direct, opened: opened);
+            }
+        }
     }
 
     /// <summary>
