@@ -64,7 +64,7 @@ internal sealed record Autoscaling(int MinReplicas, int MaxReplicas, int CpuPerc
 
 /// <summary>
 /// Scaling on the run queue: as many instances as the runs that are due or running need at
-/// <paramref name="RunsPerReplica"/> each (the worker's <c>AgentC2:Worker:MaxConcurrentRuns</c>), within
+/// <paramref name="RunsPerReplica"/> each (the worker's <c>AgentC2:Queue:MaxConcurrentRuns</c>), within
 /// <paramref name="MinReplicas"/>..<paramref name="MaxReplicas"/>, scaling in only after <paramref name="Cooldown"/>.
 /// </summary>
 internal sealed record QueueAutoscaling(int MinReplicas, int MaxReplicas, int RunsPerReplica, TimeSpan Cooldown);

@@ -35,6 +35,9 @@ internal sealed partial class InstanceHeartbeat(
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
+    /// <summary>The version an instance reports (deployments set the image tag).</summary>
+    public const string VersionKey = "AgentC2:Instance:Version";
+
     private readonly DateTimeOffset _started = time.GetUtcNow();
     private readonly string _instanceId = $"{Environment.MachineName}-{Environment.ProcessId}";
 
@@ -102,7 +105,7 @@ internal sealed partial class InstanceHeartbeat(
     /// <summary>The configured version (the image tag), else the build's: its version and the first 12 digits of its commit.</summary>
     private static string Version(IConfiguration configuration)
     {
-        if (configuration["AgentC2:Instance:Version"] is { Length: > 0 } configured)
+        if (configuration[VersionKey] is { Length: > 0 } configured)
         {
             return configured;
         }

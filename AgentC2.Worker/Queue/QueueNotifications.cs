@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AgentC2.ServiceDefaults.Health;
 using Npgsql;
 
@@ -16,6 +17,11 @@ internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, Ti
     /// <summary>A run may be claimable: one was queued (NOTIFY), or a run this worker drove has ended.</summary>
     public WakeSignal RunQueued { get; } = new();
 
+    /// <summary>The organizations named by run notifications since the claim loop last looked (bounded; a full claim covers the rest).</summary>
+    public ConcurrentQueue<Guid> QueuedOrganizations { get; } = new();
+
+    private const int MaxQueuedOrganizations = 10_000;
+
     public WakeSignal WebhookDue { get; } = new();
 
     public override void Dispose()
@@ -33,7 +39,7 @@ internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, Ti
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) => (e.Channel == RunsChannel ? RunQueued : WebhookDue).Set();
+                connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {RunsChannel}; LISTEN {WebhooksChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
@@ -58,6 +64,22 @@ internal sealed partial class QueueNotifications(NpgsqlDataSource dataSource, Ti
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures * 2)), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+    }
+
+    private void OnNotification(string channel, string payload)
+    {
+        if (channel != RunsChannel)
+        {
+            WebhookDue.Set();
+            return;
+        }
+
+        if (Guid.TryParse(payload, out var organization) && QueuedOrganizations.Count < MaxQueuedOrganizations)
+        {
+            QueuedOrganizations.Enqueue(organization);
+        }
+
+        RunQueued.Set();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for queue notifications failed (polling continues): {Reason}")]

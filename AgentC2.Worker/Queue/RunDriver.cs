@@ -47,6 +47,8 @@ internal sealed partial class RunDriver(
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(heartbeatStop.Token);
         var lastReap = long.MinValue;
+        var cursors = new QueueCursors(time);
+        var backlog = false;
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -61,11 +63,26 @@ internal sealed partial class RunDriver(
 
             var free = settings.MaxConcurrentRuns - _driving.Count;
             var reap = lastReap == long.MinValue || time.GetElapsedTime(lastReap) >= ReapInterval;
+
+            // While the organizations it follows have a backlog, the worker resumes their queues where it left them; a full
+            // claim (every organization, each queue from its start) at least every reap interval and when that backlog ends.
+            while (notifications.QueuedOrganizations.TryDequeue(out var organization))
+            {
+                cursors.Follow(organization);
+            }
+
+            var full = reap || !backlog || cursors.Count == 0;
             IReadOnlyList<ClaimedRun> claimed;
             try
             {
-                (claimed, var expired) = await queue.ClaimAsync(identity.LeaseOwner, free, reap, stoppingToken);
+                (claimed, var expired) = await queue.ClaimAsync(identity.LeaseOwner, free, reap, full ? null : cursors.Snapshot(), stoppingToken);
                 lastReap = reap ? time.GetTimestamp() : lastReap;
+                cursors.Advance(claimed);
+                if (full)
+                {
+                    cursors.ForgetIdle();
+                }
+
                 if (expired > 0)
                 {
                     metrics.LeasesExpired(expired);
@@ -92,6 +109,14 @@ internal sealed partial class RunDriver(
                 _ = driver.ContinueWith(t => drivers.TryRemove(t, out _), TaskScheduler.Default);
             }
 
+            if (claimed.Count < free && !full && backlog)
+            {
+                // The followed organizations ran out: look at every organization at once before sleeping.
+                backlog = false;
+                continue;
+            }
+
+            backlog = claimed.Count == free;
             if (claimed.Count < free)
             {
                 // Nothing more to claim now: sleep until a run is queued (NOTIFY), one of ours ends (its organization may be

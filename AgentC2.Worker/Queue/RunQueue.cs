@@ -5,9 +5,8 @@ using Npgsql;
 namespace AgentC2.Worker.Queue;
 
 /// <summary>A run this worker has claimed: how long it waited, and which attempt this is.</summary>
-internal sealed record ClaimedRun(Guid Id, Guid OrganizationId, int Attempts, int MaxAttempts, double WaitSeconds);
+internal sealed record ClaimedRun(Guid Id, Guid OrganizationId, int Attempts, int MaxAttempts, double WaitSeconds, DateTime CreatedAt);
 
-/// <summary>The queue's statuses at one moment.</summary>
 /// <summary>
 /// The queue at one instant: runs claimable now, waiting for a retry, and running; and how long the oldest claimable run
 /// has waited (0 when none waits), the backlog signal that a count alone hides.
@@ -29,7 +28,9 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
     private const string ReleaseWhere = "WHERE id = @id AND lease_owner = @owner AND status = 'running'";
 
     /// <param name="reap">Whether to look for expired leases first (not needed on every claim: leases expire in seconds, not milliseconds).</param>
-    public async Task<(IReadOnlyList<ClaimedRun> Claimed, int Expired)> ClaimAsync(string owner, int limit, bool reap, CancellationToken cancellationToken)
+    /// <param name="cursors">Null for a full claim; otherwise claim only from these organizations, after these positions.</param>
+    public async Task<(IReadOnlyList<ClaimedRun> Claimed, int Expired)> ClaimAsync(
+        string owner, int limit, bool reap, IReadOnlyList<QueueCursor>? cursors, CancellationToken cancellationToken)
     {
         var queue = options.Value;
         var overrides = queue.Organizations.Where(o => o.Value.MaxRunning is not null).ToList();
@@ -54,38 +55,53 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
             WHERE @reap AND status = 'running' AND lease_owner IS NULL AND execution_mode = 'sync' AND started_at < now() - @staleSync
             RETURNING id;
 
-            WITH capacity AS (
-                SELECT o.id, leased.running, COALESCE(x.cap, @defaultCap) - leased.running AS free
-                FROM organizations o
-                LEFT JOIN unnest(@capSlugs::text[], @capValues::int[]) AS x (slug, cap) ON x.slug = o.slug
-                CROSS JOIN LATERAL (
-                    SELECT count(*) AS running FROM runs l WHERE l.organization_id = o.id AND l.status = 'running' AND l.lease_owner IS NOT NULL) leased
-                WHERE EXISTS (SELECT 1 FROM runs q WHERE q.organization_id = o.id AND q.status = 'queued' AND q.available_at <= now())),
+            WITH cursors AS (
+                SELECT * FROM unnest(@cursorOrganizations::uuid[], @cursorCreated::timestamptz[], @cursorIds::uuid[]) AS k (organization_id, created_at, id)),
+            -- A full claim looks at every organization with a due run, from the start of its queue; a cursor claim only at
+            -- the organizations this worker follows, from just after the last run it claimed there (QueueCursors).
+            organizations_due AS (
+                SELECT o.id, o.slug, COALESCE(k.created_at, '-infinity') AS after_created, COALESCE(k.id, '00000000-0000-0000-0000-000000000000') AS after_id
+                FROM organizations o LEFT JOIN cursors k ON k.organization_id = o.id
+                WHERE CASE WHEN @full
+                      THEN EXISTS (SELECT 1 FROM runs q WHERE q.organization_id = o.id AND q.status = 'queued' AND q.available_at <= now())
+                      ELSE k.organization_id IS NOT NULL END),
             candidates AS (
-                SELECT c.id, c.available_at, c.created_at, capacity.id AS organization_id, capacity.running
-                FROM capacity, LATERAL (
+                SELECT c.id, c.available_at, c.created_at, d.id AS organization_id, d.slug
+                FROM organizations_due d, LATERAL (
                     SELECT q.id, q.available_at, q.created_at FROM runs q
-                    WHERE q.organization_id = capacity.id AND q.status = 'queued' AND q.available_at <= now()
+                    WHERE q.organization_id = d.id AND q.status = 'queued' AND q.available_at <= now()
+                      AND (q.created_at, q.id) > (d.after_created, d.after_id)
                     ORDER BY q.created_at, q.id
-                    LIMIT GREATEST(capacity.free, 0)
+                    LIMIT @limit
                     FOR UPDATE SKIP LOCKED) c),
+            capacity AS MATERIALIZED (
+                SELECT d.id, leased.running, COALESCE(x.cap, @defaultCap) - leased.running AS free
+                FROM (SELECT DISTINCT organization_id AS id, slug FROM candidates) d
+                LEFT JOIN unnest(@capSlugs::text[], @capValues::int[]) AS x (slug, cap) ON x.slug = d.slug
+                CROSS JOIN LATERAL (
+                    SELECT count(*) AS running FROM runs l WHERE l.organization_id = d.id AND l.status = 'running' AND l.lease_owner IS NOT NULL) leased),
             -- Fair turns: an organization's k-th candidate comes at turn (its runs running now + k), so a slot goes to the
             -- organization with the fewest runs going, and a backlog of one cannot keep another waiting behind it.
             chosen AS (
                 SELECT id FROM (
-                    SELECT id, available_at, created_at,
-                           running + row_number() OVER (PARTITION BY organization_id ORDER BY created_at, id) AS turn
-                    FROM candidates) turns
-                ORDER BY turn, available_at, created_at, id LIMIT @limit)
+                    SELECT candidates.id, candidates.available_at, candidates.created_at, capacity.free,
+                           row_number() OVER (PARTITION BY candidates.organization_id ORDER BY candidates.created_at, candidates.id) AS k,
+                           capacity.running
+                    FROM candidates JOIN capacity ON capacity.id = candidates.organization_id) turns
+                WHERE k <= free
+                ORDER BY running + k, available_at, created_at, id LIMIT @limit)
             UPDATE runs SET status = 'running', lease_owner = @owner, lease_expires_at = now() + @lease, attempts = runs.attempts + 1,
                             started_at = COALESCE(runs.started_at, now()), updated_at = now()
             FROM chosen WHERE runs.id = chosen.id
             RETURNING runs.id, runs.organization_id, runs.attempts, runs.max_attempts,
-                      EXTRACT(EPOCH FROM now() - runs.available_at)::float8 AS wait_seconds;
+                      EXTRACT(EPOCH FROM now() - runs.available_at)::float8 AS wait_seconds, runs.created_at;
             """,
             new
             {
-                lockKey = ClaimLockKey, owner, limit, reap, staleSync = queue.StaleSyncRunAfter, lease = queue.LeaseDuration, defaultCap = queue.MaxRunningPerOrganization,
+                lockKey = ClaimLockKey, owner, limit, reap, full = cursors is null,
+                cursorOrganizations = (cursors ?? []).Select(c => c.OrganizationId).ToArray(),
+                cursorCreated = (cursors ?? []).Select(c => c.CreatedAt).ToArray(),
+                cursorIds = (cursors ?? []).Select(c => c.RunId).ToArray(), staleSync = queue.StaleSyncRunAfter, lease = queue.LeaseDuration, defaultCap = queue.MaxRunningPerOrganization,
                 capSlugs = overrides.Select(o => o.Key).ToArray(), capValues = overrides.Select(o => o.Value.MaxRunning!.Value).ToArray(),
             },
             cancellationToken: cancellationToken));

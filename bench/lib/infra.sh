@@ -53,10 +53,11 @@ bench_infra_up() {
   bench_wait_until 10 redis-cli -p "$BENCH_REDIS_PORT" ping
 }
 
-bench_infra_down() {
-  for pid in $BENCH_PIDS; do kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  [ -f "$BENCH_DIR/redis.pid" ] && kill "$(cat "$BENCH_DIR/redis.pid")" 2>/dev/null
-  [ -n "${BENCH_PG_BIN:-}" ] && "${BENCH_PG_RUN_AS[@]}" "$BENCH_PG_BIN/pg_ctl" -D "$BENCH_DIR/pg/data" -m fast stop >/dev/null 2>&1
+bench_infra_down() { # every step tolerates what is already gone (a bench stops its own processes too), under set -e
+  local pid
+  for pid in $BENCH_PIDS; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -f "$BENCH_DIR/redis.pid" ]; then kill "$(cat "$BENCH_DIR/redis.pid")" 2>/dev/null || true; fi
+  if [ -n "${BENCH_PG_BIN:-}" ]; then "${BENCH_PG_RUN_AS[@]}" "$BENCH_PG_BIN/pg_ctl" -D "$BENCH_DIR/pg/data" -m fast stop >/dev/null 2>&1 || true; fi
   rm -rf "$BENCH_DIR"
 }
 
