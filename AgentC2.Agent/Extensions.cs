@@ -25,6 +25,7 @@ internal static class Extensions
         builder.AddTenantRateLimiting();
 
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        ModelSettings.Check(builder);
         builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddSingleton<AgentStore>();

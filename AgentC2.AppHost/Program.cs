@@ -19,6 +19,7 @@ try
         .WithReplicas(2)
         .WithExternalHttpEndpoints()
         .WithAgentC2Secrets()
+        .WithModelSettings()
         .WithSampleMcpServer()
         .WithResourceLimits(cpus: 2, memory: "4G", instanceSize: "apps-d-2vcpu-4gb")
         .WithAutoscaling(minReplicas: 2, maxReplicas: 8, cpuPercent: 70, workInFlightPerReplica: 16)

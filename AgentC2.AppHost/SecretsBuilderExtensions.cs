@@ -7,15 +7,13 @@ internal static class SecretsBuilderExtensions
 {
     public const string OperatorApiKey = "operator-api-key";
     public const string DemoApiKey = "demo-api-key";
-    public const string ModelApiKey = "model-api-key";
     public const string InternalApiKey = "internal-api-key";
 
     /// <summary>
     /// The agent's secrets as AppHost parameters. <c>operator-api-key</c> guards the operator API; in run
     /// mode <c>demo-api-key</c> seeds a demo organization. Both are generated when unset (and kept in
     /// the AppHost's user secrets), or set through configuration, e.g. <c>Parameters__demo-api-key</c>;
-    /// the dashboard shows them. <c>model-api-key</c> is passed when configured, and is always part of a
-    /// published deployment (empty: offline model only).
+    /// the dashboard shows them.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithAgentC2Secrets(this IResourceBuilder<ProjectResource> agent)
     {
@@ -31,18 +29,6 @@ internal static class SecretsBuilderExtensions
             var demoKey = builder.AddParameter(DemoApiKey, generated, secret: true, persist: true)
                 .WithDescription("API key of the demo organization seeded in run mode");
             agent.WithEnvironment("AgentC2__Tenancy__DemoApiKey", demoKey);
-        }
-
-        if (builder.ExecutionContext.IsPublishMode)
-        {
-            // Deployments may run the built-in offline model only, so the key may stay empty.
-            agent.WithEnvironment("AgentC2__Models__ApiKey", builder.AddParameter(ModelApiKey, secret: true)
-                .WithDescription("API key of the OpenAI-compatible model endpoints (AgentC2__Models__Tiers__*)")
-                .OptionalInDeployments());
-        }
-        else if (!string.IsNullOrEmpty(builder.Configuration[$"Parameters:{ModelApiKey}"]))
-        {
-            agent.WithEnvironment("AgentC2__Models__ApiKey", builder.AddParameter(ModelApiKey, secret: true));
         }
 
         return agent;

@@ -44,7 +44,7 @@ internal static partial class InternalStepsApi
             // The model or a tool failed: the worker retries the run with backoff, from this step.
             metrics.StepFailed("model-or-tool");
             LogStepFailed(loggers.CreateLogger(typeof(InternalStepsApi)), runId, exception);
-            return Problems.StepFailedResult($"The model or a tool failed ({exception.GetType().Name}).");
+            return Problems.StepFailedResult(RunErrors.StepFailed(exception));
         }
     }
 

@@ -50,4 +50,8 @@ public sealed record NewRun(
 public static class RunErrors
 {
     public static string MaxStepsReached(int maxSteps) => $"The model had not finished after maxSteps ({maxSteps}) steps.";
+
+    /// <summary>Why a step failed: what the model endpoint did (<see cref="Models.ModelCallException"/>), else the failure's kind.</summary>
+    public static string StepFailed(Exception exception) =>
+        exception is Models.ModelCallException ? exception.Message : $"The model or a tool failed ({exception.GetType().Name}).";
 }

@@ -132,7 +132,7 @@ internal sealed class SyncRunner(
         }
         catch (Exception exception) when (exception is not (NpgsqlException or McpPoolExhaustedException or McpServerUnavailableException))
         {
-            return (RunStatus.Failed, null, $"The model or a tool failed ({exception.GetType().Name}).", null);
+            return (RunStatus.Failed, null, RunErrors.StepFailed(exception), null);
         }
     }
 }

@@ -53,6 +53,7 @@ public sealed class ProductionComposeTests(ContainerEngine engine) : IAsyncLifet
             "-e", "ConnectionStrings__agentc2=Host=nowhere.invalid;Username=x;Password=y;Database=agentc2",
             "-e", "ConnectionStrings__redis=nowhere.invalid:6379,abortConnect=false",
             "-e", "AgentC2__Internal__ApiKey=test-internal-key-for-the-image", "-e", "AgentC2__Tenancy__OperatorApiKey=test-operator-key-for-the-image",
+            "-e", "AgentC2__Models__Provider=offline",
             $"{ContainerEngine.Registry}/agentc2-{service}:{ContainerEngine.Tag}"]);
         try
         {

@@ -37,6 +37,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public string OperatorApiKey { get; } = "operator-" + Guid.NewGuid().ToString("N");
 
+    /// <summary>The OpenAI-compatible endpoint behind the <c>reasoning</c> tier.</summary>
+    internal ChatCompletionsServer ChatCompletions { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AgentC2_AppHost>(
@@ -46,7 +49,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             ]);
 
         WithoutOtlpExporter(builder);
-        TestSettings.Apply(builder, CatalogServerToken);
+        TestSettings.Apply(builder, CatalogServerToken, ChatCompletions.Endpoint);
 
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
@@ -89,6 +92,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             await App.DisposeAsync();
         }
+
+        await ChatCompletions.DisposeAsync();
 
         try
         {

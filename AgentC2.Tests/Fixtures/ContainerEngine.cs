@@ -157,6 +157,9 @@ public sealed class ContainerEngine : IAsyncLifetime
         values["TAG"] = Tag;
         values["DOMAIN"] = ":80";
         values["SLACK_WEBHOOK_URL"] = string.Empty;
+
+        // The test deployment answers with the built-in model, chosen explicitly as Production requires.
+        values["MODEL_PROVIDER"] = "offline";
         Env = values;
         File.WriteAllLines(EnvFile, values.Select(v => $"{v.Key}={v.Value}"));
         File.WriteAllText(EdgeFile, $"services:\n  caddy:\n    ports: !override\n      - 127.0.0.1:{Edge.Port}:80\n");

@@ -57,9 +57,9 @@ internal static class Tenants
         }
     }
 
-    public static async Task<JsonElement> CreateAgentAsync(this HttpClient client, string slug, int? maxSteps = null, string[]? tools = null)
+    public static async Task<JsonElement> CreateAgentAsync(this HttpClient client, string slug, int? maxSteps = null, string[]? tools = null, string? modelTier = null)
     {
-        using var response = await client.PostAsJsonAsync("/api/agents", new { slug, name = $"Agent {slug}", instructions = "Be brief.", maxSteps, tools = tools ?? ["think"] });
+        using var response = await client.PostAsJsonAsync("/api/agents", new { slug, name = $"Agent {slug}", instructions = "Be brief.", maxSteps, tools = tools ?? ["think"], modelTier });
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }

@@ -18,7 +18,10 @@ internal static class TestSettings
     /// <summary>How long a stopping agent lets its sync runs go on before it hands them to the queue.</summary>
     public static readonly TimeSpan SyncRunDrain = TimeSpan.FromSeconds(3);
 
-    public static void Apply(IDistributedApplicationTestingBuilder builder, string catalogServerToken)
+    /// <summary>The most a model call attempt takes in tests (the reasoning tier's endpoint answers slowly on request).</summary>
+    public static readonly TimeSpan ModelTimeout = TimeSpan.FromSeconds(2);
+
+    public static void Apply(IDistributedApplicationTestingBuilder builder, string catalogServerToken, string chatCompletionsEndpoint)
     {
         var agent = builder.CreateResourceBuilder(Project(builder, ResourceNames.Agent));
         var worker = builder.CreateResourceBuilder(Project(builder, ResourceNames.Worker));
@@ -42,7 +45,15 @@ internal static class TestSettings
             .WithEnvironment("AgentC2__Agent__SyncRunDrain", SyncRunDrain.ToString())
             // Webhook receivers and Streamable HTTP MCP servers in tests listen on loopback, which only an operator allow-list permits.
             .WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8")
-            .WithForeignMcpServers(catalogServerToken);
+            .WithForeignMcpServers(catalogServerToken)
+            // The reasoning tier is an OpenAI-compatible endpoint in the test process (the others stay offline).
+            .WithEnvironment("AgentC2__Models__Tiers__reasoning__Provider", "openai")
+            .WithEnvironment("AgentC2__Models__Tiers__reasoning__Endpoint", chatCompletionsEndpoint)
+            .WithEnvironment("AgentC2__Models__Tiers__reasoning__Model", ChatCompletionsServer.Model)
+            .WithEnvironment("AgentC2__Models__Tiers__reasoning__ApiKey", ChatCompletionsServer.ApiKey)
+            .WithEnvironment("AgentC2__Models__Timeout", ModelTimeout.ToString())
+            .WithEnvironment("AgentC2__Models__MaxRetries", "2")
+            .WithEnvironment("AgentC2__Models__MaxRetryAfter", "00:00:05");
 
         worker.WithEnvironment("AgentC2__OutboundUrls__AllowedNetworks__0", "127.0.0.0/8")
             .WithEnvironment("AgentC2__Queue__LeaseDuration", LeaseDuration.ToString())

@@ -67,5 +67,29 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("cannot start in Production without ConnectionStrings:redis", outcome.StandardError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, null, "in Production every model tier needs a provider: set AgentC2__Models__Provider to openai")]
+    [InlineData("openai", null, "tier fast (openai) has no model: set AgentC2__Models__Tiers__fast__Model")]
+    [InlineData("anthropic", null, "tier fast's provider 'anthropic' is not openai or offline")]
+    [InlineData("openai", "ftp://models.example", "tier fast's endpoint 'ftp://models.example' is not an http(s) URL")]
+    public async Task The_agent_refuses_to_start_in_production_without_a_model_it_can_use(string? provider, string? endpoint, string expected)
+    {
+        // Database and Redis are configured (nothing connects before the check): only the model settings are missing or wrong.
+        var outcome = await DotnetProcess.RunAsync(Repository.ServiceAssembly("AgentC2.Agent"), ["--urls", "http://127.0.0.1:0"],
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ConnectionStrings__agentc2"] = "Host=127.0.0.1;Port=1;Username=x;Password=x;Database=x",
+                ["ConnectionStrings__redis"] = "127.0.0.1:1,abortConnect=false",
+                ["AgentC2__Models__Provider"] = provider,
+                ["AgentC2__Models__Endpoint"] = endpoint,
+                ["AgentC2__Models__ApiKey"] = "test-model-key",
+            },
+            Bound);
+
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains($"AgentC2.Agent cannot start: {expected}", outcome.StandardError, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _state.Delete(recursive: true);
 }

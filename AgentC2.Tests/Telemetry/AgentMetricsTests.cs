@@ -57,7 +57,8 @@ public sealed class AgentMetricsTests(AppHostFixture fixture)
         var organization = await fixture.CreateOrganizationAsync();
         var replica = (await fixture.Replicas.AddressesAsync(AgentC2.ResourceNames.Agent).WaitAsync(TimeSpan.FromSeconds(10)))[0];
         using var client = AppHostFixture.WithApiKey(new HttpClient { BaseAddress = replica }, organization.ApiKey);
-        await client.CreateAgentAsync("long-context");
+        // Pinned to the standard tier: with auto, a context this long would go to the reasoning tier (a Chat Completions endpoint in tests).
+        await client.CreateAgentAsync("long-context", modelTier: "standard");
         var misses = await Metrics.SumAsync([replica], "agentc2_compression_cache_misses_total");
         var hits = await Metrics.SumAsync([replica], "agentc2_compression_cache_hits_total");
 

@@ -88,7 +88,7 @@ bench_start_agent() {
   AGENT_URL="http://127.0.0.1:$(bench_free_port)"
   bench_start_service Agent "$AGENT_URL" \
     "ConnectionStrings__agentc2=$BENCH_PG_CONNECTION" "ConnectionStrings__redis=$BENCH_REDIS" \
-    "AgentC2__Tenancy__DemoApiKey=$AGENT_KEY" \
+    "AgentC2__Tenancy__DemoApiKey=$AGENT_KEY" AgentC2__Models__Provider=offline \
     AgentC2__RateLimiting__Organization__PermitLimit=10000000 AgentC2__RateLimiting__ApiKey__PermitLimit=10000000 \
     Logging__LogLevel__Default=Warning "$@"
   bench_wait_until 60 curl -sf "$AGENT_URL/api/health/ready"

@@ -142,8 +142,11 @@ internal static class DeployWorkflowWriter
     private static string AppPlatformRollout(DeploymentPlan plan)
     {
         // Only these placeholders are filled: App Platform's own ${component.PRIVATE_URL} stay as they are.
-        var placeholders = string.Join(' ', PlatformSecrets.All(plan).Select(s => "${" + s.Name + "}").Prepend(AppSpecWriter.TagPlaceholder));
-        return $"envsubst '{placeholders}' < {AppSpecWriter.Path} > \"$RUNNER_TEMP/app.yaml\"\n"
+        // A few to a line, so that the script stays readable however many there are.
+        var placeholders = PlatformSecrets.All(plan).Select(s => "${" + s.Name + "}").Prepend(AppSpecWriter.TagPlaceholder).Chunk(4)
+            .Select((chunk, i) => $"placeholders{(i == 0 ? "=" : "+=")}'{(i == 0 ? "" : " ")}{string.Join(' ', chunk)}'\n");
+        return string.Concat(placeholders)
+            + $"envsubst \"$placeholders\" < {AppSpecWriter.Path} > \"$RUNNER_TEMP/app.yaml\"\n"
             + "# App Platform replaces instances only after the new ones pass their health check.\n"
             + "doctl apps update \"$APP_ID\" --spec \"$RUNNER_TEMP/app.yaml\" --wait\n";
     }

@@ -18,7 +18,11 @@ internal sealed record EnvValue(IReadOnlyList<ValuePart> Parts, bool ReferencesB
 {
     public static EnvValue Literal(string text) => new([new TextPart(text)], false);
 
-    public bool IsSecret => ReferencesBackingService || Parts.OfType<VariablePart>().Any(part => part.Variable.Secret);
+    /// <summary>
+    /// Whether a platform without the deployment's own backing services takes the value from its secret store: a
+    /// connection string, a secret, or a setting the operator supplies at deploy time (one with no published default).
+    /// </summary>
+    public bool IsDeployTime => ReferencesBackingService || Parts.OfType<VariablePart>().Any(part => part.Variable.Secret || part.Variable.Default != VariableDefault.Published);
 
     public IEnumerable<Variable> Variables => Parts.OfType<VariablePart>().Select(part => part.Variable);
 

@@ -4,8 +4,9 @@ namespace AgentC2.AppHost.Deployment.Plan;
 
 /// <summary>
 /// On platforms where PostgreSQL and Redis are managed services rather than part of the deployment (App Platform,
-/// Kubernetes), a value that points at a backing service or holds a secret comes whole from one secret: the
-/// variable itself (<c>OPERATOR_API_KEY</c>), or <c>{NAME}_CONNECTION_STRING</c> for <c>ConnectionStrings__{name}</c>.
+/// Kubernetes), a value that points at a backing service, holds a secret or is only known at deploy time (the model
+/// settings) comes whole from one secret: the variable itself (<c>OPERATOR_API_KEY</c>, <c>MODEL_PROVIDER</c>), or
+/// <c>{NAME}_CONNECTION_STRING</c> for <c>ConnectionStrings__{name}</c>.
 /// Both platforms use the same names, which are also the deploy workflow's repository secrets.
 /// </summary>
 internal static class PlatformSecrets
@@ -14,7 +15,7 @@ internal static class PlatformSecrets
 
     public static Variable? Of(EnvVar variable)
     {
-        if (!variable.Value.IsSecret)
+        if (!variable.Value.IsDeployTime)
         {
             return null;
         }
