@@ -20,4 +20,14 @@ public static class ServicePaths
 
     /// <summary>The port every service listens on inside a container (the ASP.NET images' default).</summary>
     public const int ContainerPort = 8080;
+
+    /// <summary>
+    /// The port of <see cref="Metrics"/> inside a container (the OpenTelemetry Prometheus exporter's usual one). The images
+    /// listen on it beside <see cref="ContainerPort"/> and serve metrics only there; no route, ingress, service or
+    /// published port leads to it, so only the deployment's own Prometheus reaches it.
+    /// </summary>
+    public const int MetricsPort = 9464;
+
+    /// <summary>The setting that moves <see cref="Metrics"/> to its own port (unset: served on the service's port, as in run mode).</summary>
+    public const string MetricsPortKey = "AgentC2:Metrics:Port";
 }

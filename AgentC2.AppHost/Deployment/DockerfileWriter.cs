@@ -50,7 +50,8 @@ internal static class DockerfileWriter
         text.Append($"FROM {RuntimeImage} AS runtime\n");
         text.Append("WORKDIR /app\n");
         text.Append("COPY --from=build /app ./\n");
-        text.Append($"ENV ASPNETCORE_HTTP_PORTS={app.Port}\n");
+        text.Append($"# Metrics only on their own port, which nothing public routes to (docs/operations.md).\n");
+        text.Append($"ENV ASPNETCORE_HTTP_PORTS={app.Port};{ServicePaths.MetricsPort} AgentC2__Metrics__Port={ServicePaths.MetricsPort}\n");
         text.Append($"EXPOSE {app.Port}\n");
         text.Append("# The non-root user of the .NET images (uid 1654).\n");
         text.Append("USER $APP_UID\n");

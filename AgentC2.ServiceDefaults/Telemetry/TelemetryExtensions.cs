@@ -2,6 +2,7 @@ using AgentC2.ServiceDefaults.Health;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -55,7 +56,14 @@ internal static class TelemetryExtensions
     {
         // Creating the process metrics registers their observable gauges with the meter.
         app.Services.GetRequiredService<ProcessMetrics>();
-        app.MapPrometheusScrapingEndpoint(MetricsPath).DisableRateLimiting().AllowAnonymous();
+        var endpoint = app.MapPrometheusScrapingEndpoint(MetricsPath).DisableRateLimiting().AllowAnonymous();
+
+        // Deployments keep metrics off every public route: served only on their own port (ServicePaths.MetricsPort),
+        // so the service's port answers 404 for them, whatever routes a platform's ingress sends there.
+        if (app.Configuration.GetValue<int?>(ServicePaths.MetricsPortKey) is { } port)
+        {
+            endpoint.RequireHost($"*:{port}");
+        }
     }
 
     private static bool IsProbeOrScrape(PathString path) =>

@@ -112,6 +112,50 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
     }
 
     [Fact]
+    public void Metrics_are_served_on_a_port_no_public_route_reaches_on_every_target()
+    {
+        string[] services = [ResourceNames.Agent, ResourceNames.Worker, ResourceNames.Frontend];
+        var metricsPort = ServicePaths.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // The images listen on the metrics port and serve metrics only there.
+        foreach (var service in services)
+        {
+            var dockerfile = published.Text($"AgentC2.{char.ToUpperInvariant(service[0])}{service[1..]}/Dockerfile");
+            Assert.Contains($"ENV ASPNETCORE_HTTP_PORTS={ServicePaths.ContainerPort};{metricsPort} AgentC2__Metrics__Port={metricsPort}\n", dockerfile, StringComparison.Ordinal);
+            Assert.DoesNotContain($"EXPOSE {metricsPort}", dockerfile, StringComparison.Ordinal);
+        }
+
+        // Compose and Swarm: nothing publishes it, the edge routes to service ports only, Prometheus scrapes it.
+        foreach (var file in new[] { "docker-compose.production.yml", "docker-stack.production.yml" })
+        {
+            var composeServices = published.YamlDocument(file).Map("services");
+            Assert.All(composeServices.Values, definition => Assert.DoesNotContain(metricsPort, string.Join(' ', definition.At("ports") is List<object> ports ? ports.Select(p => p.ToString()) : [])));
+        }
+
+        Assert.DoesNotContain(metricsPort, published.Text(Caddyfile), StringComparison.Ordinal);
+        foreach (var file in new[] { "deploy/prometheus/prometheus.compose.yml", "deploy/prometheus/prometheus.swarm.yml" })
+        {
+            var jobs = published.YamlDocument(file).List("scrape_configs");
+            Assert.All(services, service => Assert.Contains(jobs, job => job.Str("job_name") == service && job.Str("dns_sd_configs", 0, "port") == metricsPort));
+        }
+
+        // Kubernetes: the Services (the Ingress's only way in) have the service port alone; the pods name the metrics port.
+        foreach (var service in services)
+        {
+            var objects = published.Yaml($"deploy/kubernetes/{service}.yaml");
+            var ports = Assert.Single(objects, o => o.Str("kind") == "Service").List("spec", "ports");
+            Assert.Equal([ServicePaths.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], ports.Select(p => p.Str("port")));
+            var container = Assert.Single(objects, o => o.Str("kind") == "Deployment").List("spec", "template", "spec", "containers")[0];
+            Assert.Contains(container.List("ports"), p => p.Str("name") == "metrics" && p.Str("containerPort") == metricsPort);
+        }
+
+        // App Platform: only each component's http_port is routed, and none declares the metrics port internally.
+        var spec = published.YamlDocument(AppSpec);
+        Assert.All(spec.List("services"), c => Assert.Equal(ServicePaths.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Str("http_port")));
+        Assert.DoesNotContain("internal_ports", published.Text(AppSpec), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Kubernetes_deployments_probe_the_health_paths_roll_without_downtime_and_spread_across_zones()
     {
         var secretKeys = published.Text("deploy/kubernetes/secrets.env.example").Split('\n')
@@ -132,7 +176,7 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
             Assert.Equal(("RollingUpdate", "0", "1"), (deployment.Str("spec", "strategy", "type"),
                 deployment.Str("spec", "strategy", "rollingUpdate", "maxUnavailable"), deployment.Str("spec", "strategy", "rollingUpdate", "maxSurge")));
             Assert.Contains("topology.kubernetes.io/zone", pod.List("spec", "topologySpreadConstraints").Select(c => c.Str("topologyKey")));
-            Assert.Equal(("true", ServicePaths.Metrics, "8080"), (pod.Str("metadata", "annotations", "prometheus.io/scrape"),
+            Assert.Equal(("true", ServicePaths.Metrics, "9464"), (pod.Str("metadata", "annotations", "prometheus.io/scrape"),
                 pod.Str("metadata", "annotations", "prometheus.io/path"), pod.Str("metadata", "annotations", "prometheus.io/port")));
             Assert.Equal("true", pod.Str("spec", "securityContext", "runAsNonRoot"));
 

@@ -35,10 +35,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// Starts <paramref name="project"/> listening on <paramref name="address"/> with <paramref name="environment"/>, on top of
     /// this process's environment when <paramref name="inherit"/> (else with that environment alone).
     /// </summary>
-    public static ServiceProcess Start(string project, Uri address, IReadOnlyDictionary<string, string?> environment, bool inherit)
+    /// <param name="alsoListenOn">Further addresses the service listens on (e.g. its metrics port).</param>
+    public static ServiceProcess Start(string project, Uri address, IReadOnlyDictionary<string, string?> environment, bool inherit, IReadOnlyList<Uri>? alsoListenOn = null)
     {
         var assembly = Repository.ServiceAssembly(project);
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet", ["exec", assembly, "--urls", address.ToString()])
+        var urls = string.Join(';', (alsoListenOn ?? []).Prepend(address).Select(u => u.ToString().TrimEnd('/')));
+        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet", ["exec", assembly, "--urls", urls])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

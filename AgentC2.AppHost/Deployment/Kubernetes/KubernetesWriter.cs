@@ -105,7 +105,7 @@ internal static class KubernetesWriter
                         Annotations = new()
                         {
                             ["prometheus.io/scrape"] = "true",
-                            ["prometheus.io/port"] = app.Port.ToString(CultureInfo.InvariantCulture),
+                            ["prometheus.io/port"] = ServicePaths.MetricsPort.ToString(CultureInfo.InvariantCulture),
                             ["prometheus.io/path"] = ServicePaths.Metrics,
                         },
                     },
@@ -156,7 +156,8 @@ internal static class KubernetesWriter
         {
             Name = app.Name,
             Image = app.ImageName,
-            Ports = [new ContainerPort { Port = app.Port }],
+            // The metrics port is the pod's alone: the Service (and so the Ingress) has only the service port.
+            Ports = [new ContainerPort { Port = app.Port }, new ContainerPort { Port = ServicePaths.MetricsPort, Name = "metrics" }],
             EnvFrom = hasConfig ? [new EnvFromSource { ConfigMapRef = new NameReference { Name = $"{app.Name}-config" } }] : [],
             Env = [.. app.Environment.Select(v => (v.Name, Secret: PlatformSecrets.Of(v))).Where(v => v.Secret is not null).Select(v => new EnvVarSource
             {

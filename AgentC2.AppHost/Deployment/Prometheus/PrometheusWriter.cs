@@ -48,7 +48,7 @@ internal static class PrometheusWriter
     private static ScrapeConfig DnsJob(AppService app, string name) => new()
     {
         JobName = app.Name,
-        DnsSdConfigs = [new DnsSdConfig { Names = [name], Port = app.Port }],
+        DnsSdConfigs = [new DnsSdConfig { Names = [name], Port = ServicePaths.MetricsPort }],
     };
 
     private static ScrapeConfig PodJob(DeploymentPlan plan) =>
