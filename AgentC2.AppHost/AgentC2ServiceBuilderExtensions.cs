@@ -1,3 +1,4 @@
+using AgentC2.AppHost.Deployment;
 using Aspire.Hosting.ApplicationModel;
 
 namespace AgentC2.AppHost;
@@ -12,7 +13,36 @@ internal static class AgentC2ServiceBuilderExtensions
     public static IResourceBuilder<ProjectResource> AddAgentC2Service<TProject>(this IDistributedApplicationBuilder builder, string name)
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name)
-            .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery);
+            .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
+            .WithTraceExport();
+
+    /// <summary>
+    /// Where a deployment sends its traces (and logs and metrics) over OTLP: <c>OTLP_ENDPOINT</c> (empty: no export) and
+    /// <c>OTLP_HEADERS</c> (a secret: the collector's credentials, <c>key=value,…</c>), as the OpenTelemetry SDK's own
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> and <c>OTEL_EXPORTER_OTLP_HEADERS</c>. In run mode the AppHost points them at the
+    /// dashboard itself.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithTraceExport(this IResourceBuilder<ProjectResource> service)
+    {
+        var builder = service.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            return service;
+        }
+
+        var endpoint = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == OtlpEndpoint) is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : builder.AddParameter(OtlpEndpoint).WithDescription("OTLP endpoint the services export traces, logs and metrics to, over OTLP/gRPC, e.g. http://otel-collector:4317 (empty: none)")
+                .OptionalInDeployments();
+        var headers = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == OtlpHeaders) is { } known
+            ? builder.CreateResourceBuilder(known)
+            : builder.AddParameter(OtlpHeaders, secret: true).WithDescription("Headers of the OTLP export, e.g. the collector's API key as authorization=Bearer …")
+                .OptionalInDeployments();
+        return service.WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint).WithEnvironment("OTEL_EXPORTER_OTLP_HEADERS", headers);
+    }
+
+    private const string OtlpEndpoint = "otlp-endpoint";
+    private const string OtlpHeaders = "otlp-headers";
 
     /// <summary>
     /// How long finished runs are kept, with their steps and webhook deliveries (the worker's <c>AgentC2:Retention:Runs</c>),

@@ -60,7 +60,7 @@ internal sealed class AsyncStepRunner(RunStore runs, StepExecutor steps, RunEven
     }
 
     private void Finished(AgentDefinition agent, RunRecord run) =>
-        metrics.RunFinished(agent.Slug, run.ExecutionMode, run.Status, (run.FinishedAt ?? DateTime.UtcNow) - (run.StartedAt ?? run.CreatedAt));
+        metrics.RunFinished(run.ExecutionMode, run.Status, (run.FinishedAt ?? DateTime.UtcNow) - (run.StartedAt ?? run.CreatedAt));
 
     private static AsyncStepOutcome.Executed Respond(RunRecord run, int stepNumber) => new(new StepResponse(run.Id, run.Status, stepNumber));
 }

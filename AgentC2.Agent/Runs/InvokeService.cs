@@ -56,7 +56,9 @@ internal sealed class InvokeService(
         var created = await runs.CreateAsync(new NewRun(
             caller.OrganizationId, agent.Id, invocation.ExecutionMode, invocation.Input, invocation.MaxSteps, invocation.Metadata,
             invocation.CallbackUrl, invocation.IdempotencyKey,
-            invocation.IdempotencyKey is null ? null : InvocationPolicy.Fingerprint(agent, invocation)), cancellationToken);
+            invocation.IdempotencyKey is null ? null : InvocationPolicy.Fingerprint(agent, invocation),
+            // The invocation's trace continues in every step of the run, wherever and whenever it runs.
+            System.Diagnostics.Activity.Current?.Id), cancellationToken);
 
         switch (created)
         {

@@ -43,12 +43,14 @@ internal sealed class RunInserts : IAsyncDisposable
             $"""
             WITH r AS (
                 INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
-                                  available_at, created_at, started_at, updated_at)
+                                  available_at, created_at, started_at, updated_at, trace_parent)
                 SELECT id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata::jsonb, callback_url,
-                       created_at, created_at, started_at, created_at
+                       created_at, created_at, started_at, created_at, trace_parent
                 FROM unnest(@ids::uuid[], @organizations::uuid[], @agents::uuid[], @statuses::text[], @modes::text[], @inputs::text[],
-                            @maxSteps::int[], @metadata::text[], @callbacks::text[], @createdAt::timestamptz[], @startedAt::timestamptz[])
-                     AS n (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url, created_at, started_at)
+                            @maxSteps::int[], @metadata::text[], @callbacks::text[], @createdAt::timestamptz[], @startedAt::timestamptz[],
+                            @traceParents::text[])
+                     AS n (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url, created_at, started_at,
+                           trace_parent)
                 RETURNING *)
             SELECT {RunStore.RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
             """,
@@ -65,6 +67,7 @@ internal sealed class RunInserts : IAsyncDisposable
                 callbacks = rows.Select(r => r.Run.CallbackUrl).ToArray(),
                 createdAt = rows.Select(r => r.CreatedAt.UtcDateTime).ToArray(),
                 startedAt = rows.Select(r => r.StartedAt?.UtcDateTime).ToArray(),
+                traceParents = rows.Select(r => r.Run.TraceParent).ToArray(),
             })).ToDictionary(r => r.Id);
         return [.. rows.Select(r => created[r.Id])];
     }

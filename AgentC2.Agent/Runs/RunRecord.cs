@@ -44,7 +44,8 @@ public sealed record NewRun(
     string? Metadata,
     string? CallbackUrl,
     string? IdempotencyKey,
-    byte[]? RequestHash);
+    byte[]? RequestHash,
+    string? TraceParent = null);
 
 /// <summary>The <c>error</c> of runs that did not finish, as clients read it.</summary>
 public static class RunErrors

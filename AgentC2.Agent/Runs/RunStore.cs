@@ -62,9 +62,9 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, 
                 $"""
                 WITH r AS (
                     INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, metadata, callback_url,
-                                      idempotency_key, request_hash, available_at, created_at, started_at, updated_at)
+                                      idempotency_key, request_hash, available_at, created_at, started_at, updated_at, trace_parent)
                     VALUES (@id, @OrganizationId, @AgentId, @status, @ExecutionMode, @Input, @MaxSteps, @Metadata::jsonb, @CallbackUrl,
-                            @IdempotencyKey, @RequestHash, @now, @now, @startedAt, @now)
+                            @IdempotencyKey, @RequestHash, @now, @now, @startedAt, @now, @TraceParent)
                     ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                     RETURNING *)
                 SELECT {RunColumns} FROM r JOIN agents a ON a.id = r.agent_id
@@ -73,7 +73,7 @@ internal sealed class RunStore(NpgsqlDataSource dataSource, RunInserts inserts, 
                 {
                     id = Guid.CreateVersion7(),
                     run.OrganizationId, run.AgentId, run.ExecutionMode, run.Input, run.MaxSteps, run.Metadata, run.CallbackUrl,
-                    run.IdempotencyKey, run.RequestHash, now,
+                    run.IdempotencyKey, run.RequestHash, now, run.TraceParent,
                     status = sync ? RunStatus.Running : RunStatus.Queued,
                     startedAt = sync ? now : (DateTimeOffset?)null,
                 },

@@ -100,7 +100,7 @@ internal sealed class SyncRunner(
             events.Publish(RunEvent.Finished(finished));
         }
 
-        metrics.RunFinished(agent.Slug, run.ExecutionMode, finished.Status, time.GetElapsedTime(started));
+        metrics.RunFinished(run.ExecutionMode, finished.Status, time.GetElapsedTime(started));
         unavailable?.Throw();
         return new SyncResult(finished, completed, HandedOff: false);
     }

@@ -31,6 +31,7 @@ internal sealed partial class StepExecutor(
         RunRecord run, AgentDefinition agent, IReadOnlyList<RunStepRecord> completed, bool finishWhenDone, CancellationToken cancellationToken)
     {
         var stepNumber = completed.Count + 1;
+        using var activity = AgentTracing.StartStep(run.Id, run.OrganizationId, agent.Slug, stepNumber);
         var conversation = Conversation.Build(agent, run, completed);
         var tier = router.Route(agent.ModelTier, TokenEstimator.Estimate(conversation));
         var context = await compactor.CompactAsync(conversation, cancellationToken);
@@ -93,6 +94,7 @@ internal sealed partial class StepExecutor(
             return new FunctionResultContent(call.CallId, $"Error: the tool '{call.Name}' is not available to this agent.");
         }
 
+        using var activity = AgentTracing.StartTool(call.Name, call.CallId);
         try
         {
             return await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), cancellationToken) switch

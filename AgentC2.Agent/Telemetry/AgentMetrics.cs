@@ -58,9 +58,10 @@ internal sealed class AgentMetrics
     /// <summary>The <c>scope</c> label of rate-limit rejections.</summary>
     public static readonly string[] RateLimitScopes = ["organization", "api-key", "anonymous"];
 
-    public void RunFinished(string agentSlug, string mode, string outcome, TimeSpan duration)
+    /// <summary>A run reached its terminal status. No label names the agent or its organization (docs/metrics.md, "Labels").</summary>
+    public void RunFinished(string mode, string outcome, TimeSpan duration)
     {
-        _executionDuration.Record(duration.TotalSeconds, new("agent", agentSlug), new("outcome", outcome));
+        _executionDuration.Record(duration.TotalSeconds, new("mode", mode), new("outcome", outcome));
         _runOutcomes.Add(1, new("mode", mode), new("outcome", outcome));
     }
 

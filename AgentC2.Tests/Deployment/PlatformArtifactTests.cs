@@ -88,7 +88,7 @@ public sealed partial class PlatformArtifactTests(PublishedArtifacts published)
         var workflow = published.Text(Workflow);
 
         // Every connection string and AgentC2 setting is a secret but the plain ones the model sets: the version, the retention.
-        string[] plain = ["AgentC2__Instance__Version", "AgentC2__Retention__Runs"];
+        string[] plain = ["AgentC2__Instance__Version", "AgentC2__Retention__Runs", "AgentC2__Metrics__Port"];
         Assert.Contains(envs, e => e.Str("key") == "AgentC2__Retention__Runs" && e.Str("value") == "30.00:00:00" && e.Str("type") is null);
         foreach (var env in envs.Where(e => e.Str("key")!.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || (e.Str("key")!.StartsWith("AgentC2__", StringComparison.Ordinal) && !plain.Contains(e.Str("key")))))
         {

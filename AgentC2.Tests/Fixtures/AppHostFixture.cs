@@ -40,6 +40,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The OpenAI-compatible endpoint behind the <c>reasoning</c> tier.</summary>
     internal ChatCompletionsServer ChatCompletions { get; } = new();
 
+    /// <summary>Where the services export their traces (and logs and metrics) over OTLP, as they would to a collector.</summary>
+    internal OtlpReceiver Otlp { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AgentC2_AppHost>(
@@ -48,7 +51,7 @@ public sealed class AppHostFixture : IAsyncLifetime
                 $"--Parameters:demo-api-key={DemoApiKey}", $"--Parameters:operator-api-key={OperatorApiKey}",
             ]);
 
-        WithoutOtlpExporter(builder);
+        ExportTo(builder, Otlp);
         TestSettings.Apply(builder, CatalogServerToken, ChatCompletions.Endpoint);
 
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
@@ -74,6 +77,21 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Points the services' OTLP export at <paramref name="receiver"/>, spans exported every half second.</summary>
+    private static void ExportTo(IDistributedApplicationTestingBuilder builder, OtlpReceiver receiver)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+            {
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint;
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+                context.EnvironmentVariables["OTEL_BSP_SCHEDULE_DELAY"] = "500";
+                context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "60000";
+            });
+        }
+    }
+
     public HttpClient CreateClient(string service) => App.CreateHttpClient(service, "http");
 
     /// <summary>A client of the agent API that presents <paramref name="apiKey"/>.</summary>
@@ -94,6 +112,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
 
         await ChatCompletions.DisposeAsync();
+        await Otlp.DisposeAsync();
 
         try
         {

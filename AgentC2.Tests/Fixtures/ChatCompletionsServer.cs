@@ -26,106 +26,68 @@ internal sealed record ChatCompletionsRequest(JsonObject Body, string? Authoriza
 /// <c>#wire=malformed</c> answers with something that is not JSON; <c>#wire=empty</c> with no choice at all.
 /// Every request is recorded.
 /// </summary>
-internal sealed class ChatCompletionsServer : IAsyncDisposable
+internal sealed class ChatCompletionsServer() : LoopbackHttpServer(concurrent: true)
 {
     public const string Model = "wire-model";
     public const string ApiKey = "wire-test-key";
 
-    private readonly HttpListener _listener = new();
-    private readonly Task _serving;
-    private readonly CancellationTokenSource _stop = new();
-
-    public ChatCompletionsServer()
-    {
-        var port = Loopback.FreePort();
-        Endpoint = $"http://127.0.0.1:{port}/v1";
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _serving = ServeAsync();
-    }
-
     /// <summary>The base URL a client is configured with (<c>…/v1</c>).</summary>
-    public string Endpoint { get; }
+    public string Endpoint => $"http://127.0.0.1:{Port}/v1";
 
     public ConcurrentQueue<ChatCompletionsRequest> Received { get; } = new();
 
     /// <summary>The requests of the run whose input contains <paramref name="marker"/>, in order.</summary>
     public IReadOnlyList<ChatCompletionsRequest> RequestsOf(string marker) => [.. Received.Where(r => r.Input.Contains(marker, StringComparison.Ordinal))];
 
-    private async Task ServeAsync()
+    protected override async Task AnswerAsync(HttpListenerContext context)
     {
-        while (_listener.IsListening)
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
+        var request = new ChatCompletionsRequest(body, context.Request.Headers["Authorization"], DateTime.UtcNow);
+        var earlier = Received.Count(r => r.Input == request.Input);
+        Received.Enqueue(request);
+        var script = request.Input.Split(' ').FirstOrDefault(w => w.StartsWith("#wire=", StringComparison.Ordinal))?["#wire=".Length..] ?? "text";
+        var messages = body["messages"]!.AsArray();
+        var toolResult = messages.LastOrDefault(m => (string?)m!["role"] == "tool");
+        switch (script)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => AnswerAsync(context));
-        }
-    }
-
-    private async Task AnswerAsync(HttpListenerContext context)
-    {
-        try
-        {
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
-            var request = new ChatCompletionsRequest(body, context.Request.Headers["Authorization"], DateTime.UtcNow);
-            var earlier = Received.Count(r => r.Input == request.Input);
-            Received.Enqueue(request);
-            var script = request.Input.Split(' ').FirstOrDefault(w => w.StartsWith("#wire=", StringComparison.Ordinal))?["#wire=".Length..] ?? "text";
-            var messages = body["messages"]!.AsArray();
-            var toolResult = messages.LastOrDefault(m => (string?)m!["role"] == "tool");
-            switch (script)
-            {
-                case "429" when earlier == 0:
-                    context.Response.Headers["Retry-After"] = "1";
-                    await WriteAsync(context, 429, Error("Rate limit reached for requests", "rate_limit_exceeded"));
-                    break;
-                case "429-long":
-                    context.Response.Headers["Retry-After"] = "3600";
-                    await WriteAsync(context, 429, Error("Rate limit reached for requests", "rate_limit_exceeded"));
-                    break;
-                case "503-once" when earlier == 0:
-                    await WriteAsync(context, 503, Error("The server is overloaded", "server_error"));
-                    break;
-                case "500":
-                    await WriteAsync(context, 500, Error("The server had an error while processing your request", "server_error"));
-                    break;
-                case "slow":
-                    await Task.Delay(TimeSpan.FromSeconds(30), _stop.Token);
-                    await WriteAsync(context, 200, Completion(new JsonObject { ["role"] = "assistant", ["content"] = "too late" }, "stop"));
-                    break;
-                case "malformed":
-                    await WriteAsync(context, 200, "{\"id\": \"chatcmpl-x\", \"choices\": [ {\"message\": ");
-                    break;
-                case "empty":
-                    await WriteAsync(context, 200, new JsonObject { ["id"] = "chatcmpl-empty", ["object"] = "chat.completion", ["created"] = 1, ["model"] = Model, ["choices"] = new JsonArray() }.ToJsonString());
-                    break;
-                case "tool" when toolResult is null:
-                    var call = new JsonObject
-                    {
-                        ["id"] = "call_wire_1",
-                        ["type"] = "function",
-                        ["function"] = new JsonObject { ["name"] = "think", ["arguments"] = "{\"thought\":\"wire plan\"}" },
-                    };
-                    await WriteAsync(context, 200, Completion(new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(call) }, "tool_calls"));
-                    break;
-                default:
-                    var text = toolResult is null ? $"Wire answer to: {request.Input}" : $"The tool said: {(string?)toolResult["content"]}";
-                    await WriteAsync(context, 200, Completion(new JsonObject { ["role"] = "assistant", ["content"] = text }, "stop"));
-                    break;
-            }
-        }
-        catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or OperationCanceledException or IOException)
-        {
-            // The client went away (a timed-out attempt) or the server is stopping.
+            case "429" when earlier == 0:
+                context.Response.Headers["Retry-After"] = "1";
+                await WriteAsync(context, 429, Error("Rate limit reached for requests", "rate_limit_exceeded"));
+                break;
+            case "429-long":
+                context.Response.Headers["Retry-After"] = "3600";
+                await WriteAsync(context, 429, Error("Rate limit reached for requests", "rate_limit_exceeded"));
+                break;
+            case "503-once" when earlier == 0:
+                await WriteAsync(context, 503, Error("The server is overloaded", "server_error"));
+                break;
+            case "500":
+                await WriteAsync(context, 500, Error("The server had an error while processing your request", "server_error"));
+                break;
+            case "slow":
+                await Task.Delay(TimeSpan.FromSeconds(30), Stopping);
+                await WriteAsync(context, 200, Completion(new JsonObject { ["role"] = "assistant", ["content"] = "too late" }, "stop"));
+                break;
+            case "malformed":
+                await WriteAsync(context, 200, "{\"id\": \"chatcmpl-x\", \"choices\": [ {\"message\": ");
+                break;
+            case "empty":
+                await WriteAsync(context, 200, new JsonObject { ["id"] = "chatcmpl-empty", ["object"] = "chat.completion", ["created"] = 1, ["model"] = Model, ["choices"] = new JsonArray() }.ToJsonString());
+                break;
+            case "tool" when toolResult is null:
+                var call = new JsonObject
+                {
+                    ["id"] = "call_wire_1",
+                    ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = "think", ["arguments"] = "{\"thought\":\"wire plan\"}" },
+                };
+                await WriteAsync(context, 200, Completion(new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(call) }, "tool_calls"));
+                break;
+            default:
+                var text = toolResult is null ? $"Wire answer to: {request.Input}" : $"The tool said: {(string?)toolResult["content"]}";
+                await WriteAsync(context, 200, Completion(new JsonObject { ["role"] = "assistant", ["content"] = text }, "stop"));
+                break;
         }
     }
 
@@ -150,14 +112,5 @@ internal sealed class ChatCompletionsServer : IAsyncDisposable
         context.Response.ContentLength64 = bytes.Length;
         await context.Response.OutputStream.WriteAsync(bytes);
         context.Response.Close();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _serving;
-        _listener.Close();
-        _stop.Dispose();
     }
 }

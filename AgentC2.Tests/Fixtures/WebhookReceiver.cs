@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -19,56 +18,23 @@ internal sealed record ReceivedWebhook(string Id, string Timestamp, string Signa
 }
 
 /// <summary>An HTTP receiver on loopback that answers with scripted status codes (then 204) and records every request.</summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+internal sealed class WebhookReceiver(params int[] answers) : LoopbackHttpServer(concurrent: false)
 {
-    private readonly HttpListener _listener = new();
-    private readonly ConcurrentQueue<int> _answers;
-    private readonly Task _serving;
+    private readonly ConcurrentQueue<int> _answers = new(answers);
 
-    public WebhookReceiver(params int[] answers)
-    {
-        _answers = new ConcurrentQueue<int>(answers);
-        var port = Loopback.FreePort();
-        Url = $"http://127.0.0.1:{port}/hooks/agentc2";
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _serving = ServeAsync();
-    }
-
-    public string Url { get; }
+    public string Url => $"http://127.0.0.1:{Port}/hooks/agentc2";
 
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
 
-    private async Task ServeAsync()
+    protected override async Task AnswerAsync(HttpListenerContext context)
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
-            var status = _answers.TryDequeue(out var scripted) ? scripted : 204;
-            Received.Enqueue(new ReceivedWebhook(
-                context.Request.Headers["webhook-id"] ?? string.Empty, context.Request.Headers["webhook-timestamp"] ?? string.Empty,
-                context.Request.Headers["webhook-signature"] ?? string.Empty, body, status));
-            context.Response.StatusCode = status;
-            context.Response.Close();
-        }
-    }
-
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _serving;
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var status = _answers.TryDequeue(out var scripted) ? scripted : 204;
+        Received.Enqueue(new ReceivedWebhook(
+            context.Request.Headers["webhook-id"] ?? string.Empty, context.Request.Headers["webhook-timestamp"] ?? string.Empty,
+            context.Request.Headers["webhook-signature"] ?? string.Empty, body, status));
+        context.Response.StatusCode = status;
+        context.Response.Close();
     }
 }

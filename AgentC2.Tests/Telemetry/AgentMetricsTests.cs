@@ -40,7 +40,7 @@ public sealed class AgentMetricsTests(AppHostFixture fixture)
             Assert.Contains(metric, text, StringComparison.Ordinal);
         }
 
-        Assert.Contains("agent=\"measured\"", text, StringComparison.Ordinal);
+        Assert.Contains("mode=\"sync\"", text, StringComparison.Ordinal);
         Assert.Contains("outcome=\"succeeded\"", text, StringComparison.Ordinal);
         Assert.Contains("direction=\"input\"", text, StringComparison.Ordinal);
 

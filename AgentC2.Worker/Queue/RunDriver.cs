@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using AgentC2.ServiceDefaults.Fleet;
 using AgentC2.ServiceDefaults.Health;
 using AgentC2.Worker.Telemetry;
@@ -137,6 +138,11 @@ internal sealed partial class RunDriver(
     private async Task DriveAsync(ClaimedRun run, CancellationTokenSource lease, CancellationToken stoppingToken)
     {
         await Task.Yield();
+
+        // This attempt is a span of the run's trace; each step call below is its child, and the agent's step continues it.
+        using var activity = WorkerTracing.Start("run", ActivityKind.Consumer, run.TraceParent, run.Id);
+        activity?.SetTag("agentc2.organization.id", run.OrganizationId.ToString());
+        activity?.SetTag("agentc2.run.attempt", run.Attempts);
         try
         {
             while (true)

@@ -5,7 +5,7 @@ using Npgsql;
 namespace AgentC2.Worker.Queue;
 
 /// <summary>A run this worker has claimed: how long it waited, and which attempt this is.</summary>
-internal sealed record ClaimedRun(Guid Id, Guid OrganizationId, int Attempts, int MaxAttempts, double WaitSeconds, DateTime CreatedAt);
+internal sealed record ClaimedRun(Guid Id, Guid OrganizationId, int Attempts, int MaxAttempts, double WaitSeconds, DateTime CreatedAt, string? TraceParent = null);
 
 /// <summary>
 /// The queue at one instant: runs claimable now, waiting for a retry, and running; and how long the oldest claimable run
@@ -94,7 +94,7 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
                             started_at = COALESCE(runs.started_at, now()), updated_at = now()
             FROM chosen WHERE runs.id = chosen.id
             RETURNING runs.id, runs.organization_id, runs.attempts, runs.max_attempts,
-                      EXTRACT(EPOCH FROM now() - runs.available_at)::float8 AS wait_seconds, runs.created_at;
+                      EXTRACT(EPOCH FROM now() - runs.available_at)::float8 AS wait_seconds, runs.created_at, runs.trace_parent;
             """,
             new
             {

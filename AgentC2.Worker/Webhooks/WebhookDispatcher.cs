@@ -59,6 +59,8 @@ internal sealed partial class WebhookDispatcher(
 
     private async Task DeliverAsync(DueDelivery delivery, CancellationToken stoppingToken)
     {
+        using var activity = WorkerTracing.Start($"webhook {delivery.EventType}", ActivityKind.Producer, delivery.TraceParent, delivery.RunId);
+        activity?.SetTag("agentc2.webhook.attempt", delivery.Attempts);
         var settings = options.Value;
         var started = time.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();

@@ -21,7 +21,8 @@ internal sealed record DueDelivery(
     long OutputTokens,
     string? Metadata,
     DateTime CreatedAt,
-    DateTime? FinishedAt);
+    DateTime? FinishedAt,
+    string? TraceParent);
 
 /// <summary>
 /// The webhook outbox (rows written by the database when a run with a callback ends). A claim pushes the row's
@@ -45,7 +46,7 @@ internal sealed class WebhookOutbox(NpgsqlDataSource dataSource)
             WHERE d.id = due.id AND r.id = d.run_id AND a.id = r.agent_id AND o.id = d.organization_id
             RETURNING d.id, d.run_id, d.url, d.event_type, d.attempts, o.webhook_secret, r.agent_id, a.slug AS agent_slug, r.status,
                       r.output, r.last_error, r.steps_completed, r.input_tokens, r.output_tokens, r.metadata::text AS metadata,
-                      r.created_at, r.finished_at
+                      r.created_at, r.finished_at, r.trace_parent
             """,
             new { limit, attemptLease }, cancellationToken: cancellationToken));
         return [.. rows];

@@ -135,7 +135,7 @@ internal static class DeployWorkflowWriter
         return new GeneratedFile(Path, Yaml.Document(Yaml.SnakeCase,
             "Build, push and roll out AgentC2 (docs/deployment.md). Needs the repository variables\n"
             + $"{string.Join(", ", Variables)} and secrets {string.Join(", ", AccessSecrets)} plus, for App Platform,\n"
-            + $"{string.Join(", ", PlatformSecrets.All(plan).Select(s => s.Name))}.\n"
+            + string.Join(",\n", PlatformSecrets.All(plan).Select(s => s.Name).Chunk(6).Select(names => string.Join(", ", names))) + ".\n"
             + "Generated from the AppHost by `aspire publish`; do not edit.", workflow));
     }
 

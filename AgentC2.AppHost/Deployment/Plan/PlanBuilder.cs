@@ -35,6 +35,11 @@ internal sealed class PlanBuilder(DistributedApplicationModel model, Manifest ma
         var environment = resource.Env
             .Where(entry => !resolver.ReferencesProjectHttps(entry.Value))
             .Select(entry => new EnvVar(entry.Key, resolver.Resolve(entry.Value)))
+            // Every service also listens on the metrics port, and serves metrics there only (ServicePaths.MetricsPort).
+            .Select(variable => variable.Name == "HTTP_PORTS"
+                ? variable with { Value = new EnvValue([.. variable.Value.Parts, new TextPart($";{ServicePaths.MetricsPort}")], false) }
+                : variable)
+            .Append(new EnvVar("AgentC2__Metrics__Port", EnvValue.Literal(ServicePaths.MetricsPort.ToString(CultureInfo.InvariantCulture))))
             .Append(new EnvVar("OTEL_SERVICE_NAME", EnvValue.Literal(name)))
             .Append(new EnvVar("OTEL_RESOURCE_ATTRIBUTES", new EnvValue([new TextPart("cloud.region="), new VariablePart(Region)], false)))
             .ToList();
