@@ -41,6 +41,9 @@ internal static class TelemetryExtensions
                 // Every scrape sees current values (tests and drills read metrics right after acting).
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
+                // A trace starts with a request or a run; a client call with no parent is a timer's (the worker's claims
+                // and heartbeats, cache refreshes) and would bury the runs' traces under thousands of one-span ones.
+                .SetSampler(new ParentBasedSampler(new NoBackgroundClientSampler()))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(InstrumentationPrefix + "*")
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbeOrScrape(context.Request.Path))
@@ -68,4 +71,11 @@ internal static class TelemetryExtensions
 
     private static bool IsProbeOrScrape(PathString path) =>
         path.StartsWithSegments(HealthEndpoints.HealthPath) || path.StartsWithSegments(MetricsPath);
+}
+
+/// <summary>Samples every root span except one of kind client (a background poll, not a request's or a run's work).</summary>
+internal sealed class NoBackgroundClientSampler : Sampler
+{
+    public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
+        new(samplingParameters.Kind == System.Diagnostics.ActivityKind.Client ? SamplingDecision.Drop : SamplingDecision.RecordAndSample);
 }
