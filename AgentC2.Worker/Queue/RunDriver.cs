@@ -110,7 +110,7 @@ internal sealed partial class RunDriver(
                 _ = driver.ContinueWith(t => drivers.TryRemove(t, out _), TaskScheduler.Default);
             }
 
-            if (claimed.Count < free && !full && backlog)
+            if (claimed.Count < free && !full)
             {
                 // The followed organizations ran out: look at every organization at once before sleeping.
                 backlog = false;
