@@ -104,6 +104,17 @@ public sealed class AppHostFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>
+    /// A client like <paramref name="client"/> (address, key) whose request opens a connection of its own: behind the shared
+    /// proxy each new connection may land on either replica, so repeating it reaches both.
+    /// </summary>
+    public static HttpClient OnNewConnection(HttpClient client)
+    {
+        var fresh = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = client.BaseAddress };
+        fresh.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+        return fresh;
+    }
+
     public async Task DisposeAsync()
     {
         if (App is not null)

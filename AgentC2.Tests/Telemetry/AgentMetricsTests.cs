@@ -19,8 +19,7 @@ public sealed class AgentMetricsTests(AppHostFixture fixture)
         var text = string.Empty;
         await Eventually.MatchAsync(async cancellationToken =>
         {
-            using var fresh = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = client.BaseAddress };
-            fresh.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+            using var fresh = AppHostFixture.OnNewConnection(client);
             using var response = await fresh.PostAsJsonAsync("/api/agents/measured/invoke", new { input = "measure me #steps=2" }, cancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var scrapes = await Task.WhenAll(replicas.Select(Metrics.ScrapeAsync));

@@ -63,8 +63,7 @@ public sealed partial class AlertRulesScrapeTests(AppHostFixture fixture)
         // Sync runs (with an MCP tool) until both agent replicas executed one, and the async run and its webhook done.
         await Eventually.MatchAsync(async token =>
         {
-            using var fresh = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = demo.BaseAddress };
-            fresh.DefaultRequestHeaders.Authorization = demo.DefaultRequestHeaders.Authorization;
+            using var fresh = AppHostFixture.OnNewConnection(demo);
             using var sampled = await fresh.PostAsJsonAsync("/api/agents/sampler/invoke", new { input = "alerts #steps=2 #tool=echo" }, token);
             sampled.EnsureSuccessStatusCode();
             var scrapes = await Task.WhenAll(replicas.Select(Metrics.ScrapeAsync));
