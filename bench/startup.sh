@@ -5,12 +5,17 @@
 #     /api/health with every check Healthy (which needs PostgreSQL, the database and Redis up);
 #     baseline: one bare service (the worker, its database unreachable: it is live before it connects) under
 #     `dotnet run` until /api/health/live.
+#   - with --timeline, first one start of the AppHost sampled every 0.1 s: when the dashboard, PostgreSQL and Redis
+#     answer, and for each service when its first process starts, listens, is live, and is Healthy (where the
+#     start-up time goes).
 #   - with --suite, also the test suite: `dotnet test` of the whole suite (about 25 minutes a run, the containers
 #     tier included); baseline: the unit tests alone (no AppHost).
-# Usage: bench/startup.sh [runs] [--suite]
+# Usage: bench/startup.sh [runs] [--timeline] [--suite]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs="${1:-3}"; suite="${2:-}"
+runs="${1:-3}"; shift || true
+timeline=""; suite=""
+for option in "$@"; do case "$option" in --timeline) timeline=1 ;; --suite) suite=--suite ;; esac; done
 state="$(mktemp -d)"
 pid=""
 # A failed wait stops what it started, and the logs go with the state folder.
@@ -53,6 +58,40 @@ done
 
 ./scripts/setup.sh
 dotnet build AgentC2.sln -v quiet -nologo >/dev/null
+
+if [ -n "$timeline" ]; then
+  declare -A seen
+  mark() { [ -n "${seen[$1]:-}" ] || { seen[$1]="$(calc "$(now) - $start")"; printf '  %6.1f s  %s\n' "${seen[$1]}" "$1"; }; }
+  listening() { ss -ltnpH 2>/dev/null | grep -q "$1"; }
+  echo "AgentC2 start-up timeline (dotnet run --no-build of the AppHost, a data folder initialised first)"
+  AgentC2__Infrastructure=local AgentC2__StateDirectory="$state" dotnet run --project AgentC2.AppHost --no-build >"$state.log" 2>&1 &
+  pid=$!
+  wait_until 180 all_healthy
+  stop_tree "$pid"
+  start=$(now)
+  AgentC2__Infrastructure=local AgentC2__StateDirectory="$state" dotnet run --project AgentC2.AppHost --no-build >"$state.log" 2>&1 &
+  pid=$!
+  until all_healthy; do
+    processes="$(ps -eo args)"; sockets="$(ss -ltnpH 2>/dev/null)"
+    grep -q "AgentC2.AppHost.dll\|bin/Debug/net10.0/AgentC2.AppHost" <<<"$processes" && mark "AppHost process (after dotnet run's project evaluation)"
+    grep -q "dcp start-apiserver\|/dcp " <<<"$processes" && mark "DCP (orchestrator) process"
+    grep -q "Aspire.Dashboard" <<<"$processes" && mark "dashboard process"
+    grep -q "\"postgres\"" <<<"$sockets" && mark "PostgreSQL listens"
+    grep -q "\"redis-server\"" <<<"$sockets" && mark "Redis listens"
+    for service in Agent:5180 Worker:5280 Frontend:5380; do
+      name="${service%%:*}" port="${service#*:}"
+      grep -q "AgentC2\.$name\.dll\|AgentC2\.$name/bin\|net10.0/AgentC2\.$name" <<<"$processes" && mark "$name: first process"
+      if [ -n "${seen["$name: first process"]:-}" ]; then
+        curl -s -m 0.3 -o /dev/null "http://localhost:$port/api/health/live" && mark "$name: live (through the proxy)"
+        curl -s -m 0.5 "http://localhost:$port/api/health" | grep -q '"status":"Healthy"' && mark "$name: Healthy"
+      fi
+    done
+    sleep 0.05
+  done
+  mark "all three Healthy"
+  stop_tree "$pid"
+  echo
+fi
 
 app_times=(); base_times=()
 first_start=""

@@ -5,7 +5,8 @@ namespace AgentC2.Agent.Mcp;
 /// <summary>
 /// MCP clients keyed by (organization, server, registration), bounded per instance and per organization. Every use
 /// holds a lease, so a client in use is never evicted or disposed under its caller. Concurrent first uses of a key
-/// start one server (single flight). At capacity the least recently used idle client is evicted to make room; when
+/// start one server (single flight). At capacity an idle client is evicted to make room, chosen by frequency and recency
+/// (<see cref="McpPoolAdmission"/>: a one-off caller cannot push out a steady one); when
 /// every client is leased, callers wait up to <see cref="McpPoolOptions.AcquireTimeout"/> and then fail (503
 /// <c>mcp-pool-exhausted</c>). A session that ends (the server died) or that a caller found dead or expired is removed
 /// and replaced on next use; a server that fails to start waits out a <see cref="StartBackoff"/>, without affecting
@@ -18,6 +19,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<McpClientPool> _logger;
     private readonly McpServerStarter _starter;
+    private readonly McpPoolAdmission _admission;
     private readonly Lock _gate = new();
     private readonly Dictionary<McpServerKey, McpPoolEntry> _entries = [];
     private readonly ReleaseSignal _released = new();
@@ -31,6 +33,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         _time = time;
         _logger = logger;
         _starter = new McpServerStarter(connector, _options, metrics, time, logger);
+        _admission = new McpPoolAdmission(_options);
         _metrics.Observe(this);
     }
 
@@ -38,6 +41,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     public async Task<McpLease> AcquireAsync(McpServerKey key, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        var counted = false;
         while (true)
         {
             McpPoolEntry? entry;
@@ -46,13 +50,20 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
+                if (!counted)
+                {
+                    // Once per acquire (not per retry while waiting for room): the admission policy's use count.
+                    _admission.Record(key);
+                    counted = true;
+                }
+
                 released = _released.Next;
-                entry = Existing(key) ?? Start(key, out victim);
+                entry = Existing(key) ?? Start(key, _time.GetElapsedTime(started), out victim);
             }
 
             if (victim is not null)
             {
-                _metrics.Evicted("lru");
+                _metrics.Evicted(victim.Admitted ? "lru" : "window");
                 await DisposeWhenIdleAsync(victim);
             }
 
@@ -62,9 +73,16 @@ internal sealed partial class McpClientPool : IAsyncDisposable
                 return await LeaseAsync(entry, cancellationToken);
             }
 
-            // Every client that could make room is leased: wait for a release, within the acquire timeout.
-            var remaining = _options.AcquireTimeout - _time.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero || !await WaitForRoomAsync(released, remaining, cancellationToken))
+            // Every client that could make room is leased (or only a main client could, and the key's patience for the
+            // admission window is not yet out): wait for a release, within the acquire timeout.
+            var elapsed = _time.GetElapsedTime(started);
+            var remaining = _options.AcquireTimeout - elapsed;
+            if (elapsed < McpPoolAdmission.WindowPatience)
+            {
+                remaining = TimeSpan.FromTicks(Math.Min(remaining.Ticks, (McpPoolAdmission.WindowPatience - elapsed).Ticks));
+            }
+
+            if (remaining <= TimeSpan.Zero || (!await WaitForRoomAsync(released, remaining, cancellationToken) && _time.GetElapsedTime(started) >= _options.AcquireTimeout))
             {
                 _metrics.AcquireTimedOut();
                 throw new McpPoolExhaustedException(
@@ -144,15 +162,17 @@ internal sealed partial class McpClientPool : IAsyncDisposable
     }
 
     // Caller holds the gate. A new entry whose server is starting, leased to the caller; null when there is no room.
-    private McpPoolEntry? Start(McpServerKey key, out McpPoolEntry? victim)
+    private McpPoolEntry? Start(McpServerKey key, TimeSpan waited, out McpPoolEntry? victim)
     {
         _starter.ThrowIfBackingOff(key);
-        if (!McpPoolAdmission.HasRoom(_entries.Values, key, _options, out victim))
+        victim = null;
+        if (_admission.Admit(_entries.Values, key, waited) is not { } admission)
         {
             return null;
         }
 
-        var entry = new McpPoolEntry(key, _time.GetTimestamp());
+        victim = admission.Victim;
+        var entry = new McpPoolEntry(key, _time.GetTimestamp()) { Admitted = admission.Admitted };
         // With a victim, the new server starts once the evicted one's process has ended: never more processes than clients allowed.
         Task? victimGone = null;
         if (victim is not null)
@@ -171,6 +191,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             return await StartServerAsync(entry);
         });
         _entries[key] = entry;
+        _admission.Added(_entries.Values, admission);
         _metrics.Miss();
         return entry;
     }

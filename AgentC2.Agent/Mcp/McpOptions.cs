@@ -79,6 +79,12 @@ internal sealed class McpPoolOptions
     [Range(1, 10_000)]
     public int MaxClientsPerOrganization { get; set; } = 5;
 
+    /// <summary>
+    /// How the pool chooses the idle client that makes room at capacity: <c>Frequency</c> (W-TinyLFU: a new client must
+    /// be used more often than the one it replaces) or <c>Recency</c> (the least recently used idle client).
+    /// </summary>
+    public McpAdmissionPolicy Admission { get; set; } = McpAdmissionPolicy.Frequency;
+
     /// <summary>A client unused this long is disposed by the sweep.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
@@ -101,4 +107,11 @@ internal sealed class McpPoolOptions
     /// <summary>How often the pool's state is logged.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StateLogInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>How the MCP pool chooses the idle client that makes room (<see cref="McpPoolAdmission"/>).</summary>
+internal enum McpAdmissionPolicy
+{
+    Frequency,
+    Recency,
 }

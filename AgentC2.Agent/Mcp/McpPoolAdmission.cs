@@ -1,30 +1,113 @@
+using BitFaster.Caching.Lfu;
+
 namespace AgentC2.Agent.Mcp;
 
 /// <summary>
-/// Whether the pool has room for a client of a new key: below both caps (per instance, per organization), or an idle
-/// client to evict, the least recently used one (the organization's own when the organization is at its cap).
+/// Which client makes room for a new key: W-TinyLFU over the pool's live clients. Every acquire counts its key in a
+/// frequency sketch (a count-min sketch of 4-bit counters that halves them every <c>10 × size</c> counts, so
+/// frequencies follow recent use). A new client enters a small admission window (1 % of the pool, at least one
+/// client). While the pool has room, the window's oldest clients pass to the main region as it fills; at capacity the
+/// window's least recently used idle client must have been used more often than the main region's least recently used
+/// idle client to take its place, or it is the one evicted. An organization that calls once cannot push out one that
+/// calls every minute; a newly busy one gets in after a few calls. When every window client is in use (its server
+/// still starting, say), the new key takes the place of the main region's least used idle client only if it is used
+/// more often, or once it has waited <see cref="WindowPatience"/> for a window client to come free. At the organization's own cap the same choice
+/// is made among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least recently used
+/// idle client makes room, whatever its use. The pool's lock guards every call.
 /// </summary>
-internal static class McpPoolAdmission
+internal sealed class McpPoolAdmission(McpPoolOptions options)
 {
-    public static bool HasRoom(IReadOnlyCollection<McpPoolEntry> entries, McpServerKey key, McpPoolOptions options, out McpPoolEntry? victim)
+    /// <summary>How long a new key waits for a window client to come free before a main client makes room anyway.</summary>
+    public static readonly TimeSpan WindowPatience = TimeSpan.FromSeconds(1);
+
+    /// <summary>Accesses the sketch's period spans per client the instance may hold.</summary>
+    private const int SketchAccessesPerClient = 50;
+
+    private readonly CmSketch<McpServerKey> _frequency = new(Math.Max(256, (long)options.MaxClientsPerInstance * SketchAccessesPerClient), EqualityComparer<McpServerKey>.Default);
+
+    private int WindowSize => Math.Max(1, options.MaxClientsPerInstance / 100);
+
+    /// <summary>Counts a use of <paramref name="key"/> (a hit or a miss).</summary>
+    public void Record(McpServerKey key) => _frequency.Increment(key);
+
+    public int Frequency(McpServerKey key) => _frequency.EstimateFrequency(key);
+
+    /// <summary>
+    /// Whether a client of a new key fits, and how: below both caps, or in place of an idle client. Null when it must
+    /// wait for a release: every client that could make room is leased, or only a main client could and the key is not
+    /// used more often than it (before <see cref="WindowPatience"/> has passed).
+    /// </summary>
+    public Admission? Admit(IReadOnlyCollection<McpPoolEntry> entries, McpServerKey key, TimeSpan waited)
     {
-        victim = null;
         var ofOrganization = entries.Where(e => e.Key.OrganizationId == key.OrganizationId).ToList();
         if (ofOrganization.Count >= options.MaxClientsPerOrganization)
         {
-            victim = LeastRecentlyUsedIdle(ofOrganization);
-            return victim is not null;
+            return Choose(ofOrganization, key, waited);
         }
 
-        if (entries.Count >= options.MaxClientsPerInstance)
+        return entries.Count < options.MaxClientsPerInstance ? new Admission(null, Admitted: false) : Choose(entries, key, waited);
+    }
+
+    /// <summary>
+    /// A client entered the pool. Below capacity, the window's oldest clients beyond its size become main clients; at
+    /// capacity the window keeps them until they win a place (it may hold a few more while its clients are in use).
+    /// </summary>
+    public void Added(IReadOnlyCollection<McpPoolEntry> entries, Admission admission)
+    {
+        if (admission.Victim is not null)
         {
-            victim = LeastRecentlyUsedIdle(entries);
-            return victim is not null;
+            return;
         }
 
-        return true;
+        var window = entries.Where(e => !e.Admitted && !e.Removed).OrderBy(e => e.LastUsed).ToList();
+        for (var i = 0; i < window.Count - WindowSize; i++)
+        {
+            window[i].Admitted = true;
+        }
+    }
+
+    private Admission? Choose(IReadOnlyCollection<McpPoolEntry> scope, McpServerKey key, TimeSpan waited)
+    {
+        if (options.Admission == McpAdmissionPolicy.Recency)
+        {
+            return LeastRecentlyUsedIdle(scope) is { } leastRecent ? new Admission(leastRecent, Admitted: true) : null;
+        }
+
+        var candidate = LeastRecentlyUsedIdle(scope.Where(e => !e.Admitted));
+        var mainVictim = LeastRecentlyUsedIdle(scope.Where(e => e.Admitted));
+        if (candidate is not null && mainVictim is not null)
+        {
+            // The window's oldest idle client against the main region's least recently used one: the more frequently used
+            // one stays (a tie keeps the main client).
+            if (Frequency(candidate.Key) > Frequency(mainVictim.Key))
+            {
+                candidate.Admitted = true;
+                return new Admission(mainVictim, Admitted: false);
+            }
+
+            return new Admission(candidate, Admitted: false);
+        }
+
+        if (candidate is not null)
+        {
+            return new Admission(candidate, Admitted: false);
+        }
+
+        if (mainVictim is null)
+        {
+            return null;
+        }
+
+        // Every window client is in use: the new key itself competes with the main region's least used idle client, and
+        // after its patience takes that client's place anyway (the least used one, so a steady client is the last to go).
+        var leastUsed = scope.Where(e => e.Admitted && e.IsIdle).OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).First();
+        var frequent = Frequency(key) > Frequency(leastUsed.Key);
+        return frequent || waited >= WindowPatience ? new Admission(leastUsed, Admitted: frequent) : null;
     }
 
     private static McpPoolEntry? LeastRecentlyUsedIdle(IEnumerable<McpPoolEntry> entries) =>
         entries.Where(e => e.IsIdle).OrderBy(e => e.LastUsed).FirstOrDefault();
 }
+
+/// <summary>Room for a new client: in place of <paramref name="Victim"/> (if any), straight into the main region or into the window.</summary>
+internal sealed record Admission(McpPoolEntry? Victim, bool Admitted);

@@ -13,6 +13,9 @@ internal sealed class McpPoolEntry(McpServerKey key, long created)
 
     public long LastUsed { get; set; } = created;
 
+    /// <summary>Past the pool's admission window: a main client (<see cref="McpPoolAdmission"/>).</summary>
+    public bool Admitted { get; set; }
+
     /// <summary>Out of the pool: disposed once its last lease is released.</summary>
     public bool Removed { get; set; }
 

@@ -11,7 +11,7 @@ namespace AgentC2.Agent.Mcp;
 /// </summary>
 internal sealed class McpPoolMetrics
 {
-    public static readonly string[] EvictionReasons = ["lru", "idle", "dead", "expired", "removed"];
+    public static readonly string[] EvictionReasons = ["lru", "window", "idle", "dead", "expired", "removed"];
 
     private readonly Meter _meter;
     private readonly Counter<long> _hits;

@@ -21,7 +21,7 @@ internal static class TelemetryExtensions
 
     /// <summary>
     /// Traces, metrics and logs through OpenTelemetry: OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
-    /// (the Aspire dashboard in run mode), and metrics in Prometheus text at <see cref="MetricsPath"/> always.
+    /// (the Aspire dashboard in run mode; traces only then), and metrics in Prometheus text at <see cref="MetricsPath"/> always.
     /// </summary>
     public static void AddAgentC2Telemetry(this IHostApplicationBuilder builder)
     {
@@ -39,19 +39,22 @@ internal static class TelemetryExtensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(InstrumentationPrefix + "*")
                 // Every scrape sees current values (tests and drills read metrics right after acting).
-                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(tracing => tracing
-                // A trace starts with a request or a run; a client call with no parent is a timer's (the worker's claims
-                // and heartbeats, cache refreshes) and would bury the runs' traces under thousands of one-span ones.
-                .SetSampler(new ParentBasedSampler(new NoBackgroundClientSampler()))
-                .AddSource(builder.Environment.ApplicationName)
-                .AddSource(InstrumentationPrefix + "*")
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbeOrScrape(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
 
+        // Spans are recorded only when they go somewhere: with no listener, no activity is even created (a sync
+        // invocation made ~10 of them, with their tags, for nothing).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            telemetry.UseOtlpExporter();
+            telemetry
+                .WithTracing(tracing => tracing
+                    // A trace starts with a request or a run; a client call with no parent is a timer's (the worker's claims
+                    // and heartbeats, cache refreshes) and would bury the runs' traces under thousands of one-span ones.
+                    .SetSampler(new ParentBasedSampler(new NoBackgroundClientSampler()))
+                    .AddSource(builder.Environment.ApplicationName)
+                    .AddSource(InstrumentationPrefix + "*")
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbeOrScrape(context.Request.Path))
+                    .AddHttpClientInstrumentation())
+                .UseOtlpExporter();
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task At_capacity_a_new_key_evicts_the_least_recently_used_idle_client_never_a_leased_one()
+    public async Task At_capacity_a_new_key_with_no_more_use_than_the_rest_replaces_the_newest_idle_client_never_a_leased_one()
     {
         var leased = await _pool.AcquireAsync(Key(0), CancellationToken.None); // the oldest, but in use
         for (var i = 1; i < 20; i++)
@@ -72,13 +72,68 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         _time.Advance(TimeSpan.FromSeconds(1));
         using var twentyFirst = await _pool.AcquireAsync(Key(20), CancellationToken.None);
 
+        // Each key was used once: the admission window's client (the newest) makes room, the older ones stay.
         var held = _pool.State().Entries.Select(e => e.Server).ToHashSet();
         Assert.Equal(20, held.Count);
-        Assert.Contains("server-0", held);      // leased: kept although least recently used
-        Assert.DoesNotContain("server-1", held); // the least recently used idle one made room
-        Assert.True(_connector.Sessions.Single(s => s.Key == Key(1)).Disposed);
+        Assert.Contains("server-0", held);
+        Assert.Contains("server-1", held);
+        Assert.DoesNotContain("server-19", held);
+        Assert.True(_connector.Sessions.Single(s => s.Key == Key(19)).Disposed);
         Assert.False(_connector.Sessions.Single(s => s.Key == Key(0)).Disposed);
+
+        // With every other client leased, the leased oldest one is still never the victim.
+        var others = new List<McpLease>();
+        for (var i = 1; i < 19; i++)
+        {
+            others.Add(await _pool.AcquireAsync(Key(i), CancellationToken.None));
+        }
+
+        twentyFirst.Dispose();
+        using (await _pool.AcquireAsync(Key(21), CancellationToken.None))
+        {
+            Assert.Contains("server-0", _pool.State().Entries.Select(e => e.Server));
+        }
+
+        others.ForEach(o => o.Dispose());
         leased.Dispose();
+    }
+
+    [Fact]
+    public async Task Steady_organizations_keep_their_clients_while_one_off_callers_pass_through_and_a_newly_busy_one_gets_in()
+    {
+        await using var pool = PoolWith(perInstance: 10, perOrganization: 10);
+        var steady = Enumerable.Range(0, 10).Select(i => new McpServerKey(Guid.NewGuid(), "samples")).ToList();
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var key in steady)
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+                (await pool.AcquireAsync(key, CancellationToken.None)).Dispose();
+            }
+        }
+
+        // 40 organizations calling once each, least recently used (plain LRU would have replaced every steady client).
+        for (var i = 0; i < 40; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            (await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None)).Dispose();
+        }
+
+        var held = pool.State().Entries.Select(e => e.OrganizationId).ToHashSet();
+        Assert.Equal(9, steady.Count(k => held.Contains(k.OrganizationId))); // all but the one the window displaced at first
+        Assert.Equal(10, held.Count);
+
+        // An organization that starts calling often is admitted past the window, in place of the least recently used steady one.
+        var busy = new McpServerKey(Guid.NewGuid(), "samples");
+        for (var i = 0; i < 8; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            (await pool.AcquireAsync(busy, CancellationToken.None)).Dispose();
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        (await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None)).Dispose();
+        Assert.Contains(busy.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
     }
 
     [Fact]
@@ -92,7 +147,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         using var third = await pool.AcquireAsync(Key(3), CancellationToken.None);
 
         Assert.Equal([0, 1, 1], _connector.LiveAtStart);
-        Assert.True(_connector.Sessions[0].Disposed);
+        Assert.True(_connector.Sessions[1].Disposed); // the admission window's client (both were used once)
     }
 
     [Fact]

@@ -25,7 +25,7 @@ bench_require() { # command apt-package
   command -v "$1" >/dev/null 2>&1 || { echo "$1 is required (apt-get install $2)" >&2; exit 1; }
 }
 
-# Starts PostgreSQL (default settings: fsync on, as in production) and Redis in $BENCH_DIR.
+# Starts PostgreSQL (default settings: fsync on, as in production; more -c options in BENCH_PG_OPTIONS) and Redis in $BENCH_DIR.
 # Exports PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE, BENCH_PG_CONNECTION, BENCH_REDIS.
 bench_infra_up() {
   BENCH_DIR="$(mktemp -d /tmp/agentc2-bench-XXXXXX)"
@@ -41,7 +41,7 @@ bench_infra_up() {
   echo "bench" > "$BENCH_DIR/pg/.pw"
   "${run_as[@]}" "$bin/initdb" -D "$BENCH_DIR/pg/data" -U postgres --pwfile "$BENCH_DIR/pg/.pw" --auth scram-sha-256 --no-locale -E UTF8 >/dev/null
   "${run_as[@]}" "$bin/pg_ctl" -D "$BENCH_DIR/pg/data" -l "$BENCH_DIR/pg/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $BENCH_DIR/pg -c max_connections=200" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $BENCH_DIR/pg -c max_connections=200 ${BENCH_PG_OPTIONS:-}" start >/dev/null
   BENCH_PG_BIN="$bin"; BENCH_PG_RUN_AS=("${run_as[@]}")
   PGDATABASE=postgres psql -qAtc "CREATE DATABASE agentc2" >/dev/null
   export BENCH_PG_CONNECTION="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Password=bench;Database=agentc2;Maximum Pool Size=64"
@@ -81,10 +81,11 @@ bench_hey_post() { # seconds concurrency url body [header]
 }
 
 # Builds the services (Release) and starts the agent in Production on a free port with API-key auth and Redis rate
-# limiting (limits too high to bite); sets AGENT_URL and AGENT_KEY. Extra VAR=value arguments go to the agent.
+# limiting (limits too high to bite); sets AGENT_URL and AGENT_KEY (a second call starts another replica with the same
+# key). Extra VAR=value arguments go to the agent.
 bench_start_agent() {
   dotnet build AgentC2.Agent -c Release -v quiet -nologo >/dev/null
-  AGENT_KEY="bench-$(date +%s%N)"
+  AGENT_KEY="${AGENT_KEY:-bench-$(date +%s%N)}"
   AGENT_URL="http://127.0.0.1:$(bench_free_port)"
   bench_start_service Agent "$AGENT_URL" \
     "ConnectionStrings__agentc2=$BENCH_PG_CONNECTION" "ConnectionStrings__redis=$BENCH_REDIS" \
