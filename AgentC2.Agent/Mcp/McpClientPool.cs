@@ -77,9 +77,9 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             // admission window is not yet out): wait for a release, within the acquire timeout.
             var elapsed = _time.GetElapsedTime(started);
             var remaining = _options.AcquireTimeout - elapsed;
-            if (elapsed < McpPoolAdmission.WindowPatience)
+            if (elapsed < _admission.Patience)
             {
-                remaining = TimeSpan.FromTicks(Math.Min(remaining.Ticks, (McpPoolAdmission.WindowPatience - elapsed).Ticks));
+                remaining = TimeSpan.FromTicks(Math.Min(remaining.Ticks, (_admission.Patience - elapsed).Ticks));
             }
 
             if (remaining <= TimeSpan.Zero || (!await WaitForRoomAsync(released, remaining, cancellationToken) && _time.GetElapsedTime(started) >= _options.AcquireTimeout))

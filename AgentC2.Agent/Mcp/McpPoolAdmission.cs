@@ -27,6 +27,9 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
 
     private int WindowSize => Math.Max(1, options.MaxClientsPerInstance / 100);
 
+    /// <summary><see cref="WindowPatience"/>, or half the acquire timeout when that is shorter (a caller never times out waiting for it).</summary>
+    public TimeSpan Patience => TimeSpan.FromTicks(Math.Min(WindowPatience.Ticks, options.AcquireTimeout.Ticks / 2));
+
     /// <summary>Counts a use of <paramref name="key"/> (a hit or a miss).</summary>
     public void Record(McpServerKey key) => _frequency.Increment(key);
 
@@ -35,7 +38,7 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
     /// <summary>
     /// Whether a client of a new key fits, and how: below both caps, or in place of an idle client. Null when it must
     /// wait for a release: every client that could make room is leased, or only a main client could and the key is not
-    /// used more often than it (before <see cref="WindowPatience"/> has passed).
+    /// used more often than it (before <see cref="Patience"/> has passed).
     /// </summary>
     public Admission? Admit(IReadOnlyCollection<McpPoolEntry> entries, McpServerKey key, TimeSpan waited)
     {
@@ -102,7 +105,7 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
         // after its patience takes that client's place anyway (the least used one, so a steady client is the last to go).
         var leastUsed = scope.Where(e => e.Admitted && e.IsIdle).OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).First();
         var frequent = Frequency(key) > Frequency(leastUsed.Key);
-        return frequent || waited >= WindowPatience ? new Admission(leastUsed, Admitted: frequent) : null;
+        return frequent || waited >= Patience ? new Admission(leastUsed, Admitted: frequent) : null;
     }
 
     private static McpPoolEntry? LeastRecentlyUsedIdle(IEnumerable<McpPoolEntry> entries) =>

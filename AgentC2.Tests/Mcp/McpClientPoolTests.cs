@@ -137,6 +137,37 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task While_the_window_client_is_in_use_a_new_key_waits_its_patience_then_replaces_the_least_used_main_client()
+    {
+        await using var pool = PoolWith(perInstance: 3, perOrganization: 3);
+        var steady = new McpServerKey(Guid.NewGuid(), "samples");
+        var rare = new McpServerKey(Guid.NewGuid(), "samples");
+        for (var i = 0; i < 5; i++)
+        {
+            (await pool.AcquireAsync(steady, CancellationToken.None)).Dispose();
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        (await pool.AcquireAsync(rare, CancellationToken.None)).Dispose();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        using var windowClient = await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+
+        // Full, and the only window client is leased: a one-off key is not more used than any main client, so it waits.
+        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
+        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        Assert.False(acquiring.IsCompleted);
+
+        // Its patience out, it takes the place of the least used main client, not the steady one.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        using var lease = await acquiring;
+        var held = pool.State().Entries.Select(e => e.OrganizationId).ToHashSet();
+        Assert.Contains(steady.OrganizationId, held);
+        Assert.DoesNotContain(rare.OrganizationId, held);
+        Assert.Contains(newcomer.OrganizationId, held);
+    }
+
+    [Fact]
     public async Task An_evicted_server_is_gone_before_its_replacement_starts()
     {
         await using var pool = PoolWith(perInstance: 2, perOrganization: 2);
