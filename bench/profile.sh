@@ -134,3 +134,5 @@ for entry in $services; do
     head -n "$top" | awk '{ $2 = ""; $3 = ""; print }' | sed -E 's/\[[.k]\] //; s/^/  /' | cut -c1-150
   echo
 done
+# The runtime's maps of JIT-compiled methods (perf reads them above) are not left behind in /tmp.
+for entry in $services; do rm -f "/tmp/perf-${entry#*:}.map" "/tmp/perfinfo-${entry#*:}.map"; done
