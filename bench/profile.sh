@@ -30,7 +30,8 @@ agent="$(psql -qAtc "SELECT id FROM agents WHERE organization_id = '$org' AND sl
 cpu_seconds() { # pid... -> user+system CPU seconds so far, summed
   local total=0 pid
   for pid in "$@"; do
-    [ -r "/proc/$pid/stat" ] && total="$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print t + ($12 + $13) / hz }' "/proc/$pid/stat")"
+    # A backend may end between listing and reading: it counts as nothing.
+    total="$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += ($12 + $13) / hz } END { print t }' "/proc/$pid/stat" 2>/dev/null || echo "$total")"
   done
   echo "$total"
 }
