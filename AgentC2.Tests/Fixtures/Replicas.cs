@@ -187,4 +187,29 @@ public sealed class Replicas(DistributedApplication app)
         var result = await _app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resource, command);
         Assert.True(result.Success, $"'{command}' on {resourceName} failed: {result.Message}");
     }
+
+    /// <summary>
+    /// Starts a stopped resource (Redis, PostgreSQL) again and waits until it is healthy. A start can fail while the
+    /// stopped process is still letting go of its port (Redis writes its append-only file on the way out): such a start
+    /// is tried again, within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task StartAgainAsync(string resourceName, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        await _app.ResourceNotifications.WaitForResourceAsync(resourceName, KnownResourceStates.TerminalStates).WaitAsync(timeout);
+        while (true)
+        {
+            await ExecuteOnResourceAsync(resourceName, KnownResourceCommands.StartCommand);
+            try
+            {
+                await _app.ResourceNotifications.WaitForResourceHealthyAsync(resourceName).WaitAsync(deadline - DateTime.UtcNow);
+                return;
+            }
+            catch (DistributedApplicationException) when (DateTime.UtcNow < deadline - TimeSpan.FromSeconds(2))
+            {
+                // It failed to start: give the previous process a moment to free the port, then start it again.
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+    }
 }

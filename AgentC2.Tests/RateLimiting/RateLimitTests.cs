@@ -67,11 +67,10 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         }
         finally
         {
-            await fixture.Replicas.ExecuteOnResourceAsync(AgentC2.ResourceNames.Redis, KnownResourceCommands.StartCommand);
+            await fixture.Replicas.StartAgainAsync(AgentC2.ResourceNames.Redis, TimeSpan.FromSeconds(30));
         }
 
         // Every replica back on Redis (not just the one the shared address picks), so the next test starts from a healthy application.
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(AgentC2.ResourceNames.Redis).WaitAsync(TimeSpan.FromSeconds(30));
         await fixture.Replicas.WaitReadyAsync(AgentC2.ResourceNames.Agent, TimeSpan.FromSeconds(30), ServicePaths.Health);
     }
 }
