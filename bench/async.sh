@@ -34,7 +34,6 @@ cat >"$BENCH_DIR/accept.sql" <<'SQL'
 INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, available_at, created_at, updated_at)
 VALUES (gen_random_uuid(), :org, :agent, 'queued', 'async', 'hello #steps=1', 10, now(), now(), now());
 SQL
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 bench_hey_post 10 "$concurrency" "$AGENT_URL/api/agents/assistant/invoke" "$body" "$auth" >/dev/null
 : >"$BENCH_DIR/accept-rounds"
 for round in $(seq 1 "$rounds"); do
@@ -44,10 +43,10 @@ for round in $(seq 1 "$rounds"); do
   rm -f "$BENCH_DIR"/acc.*
   (cd "$BENCH_DIR" && pgbench -n -M prepared -c "$concurrency" -j 2 -T "$seconds" -D "org=$org" -D "agent=$agent" -f accept.sql -l --log-prefix=acc >"$BENCH_DIR/pgbench-accept.out" 2>&1)
   pg_accept_tps="$(awk '/^tps = / { print $3 }' "$BENCH_DIR/pgbench-accept.out")"
-  pg_accept_p99="$(cat "$BENCH_DIR"/acc.* | awk '{ print $3 / 1000 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99)] }')"
+  pg_accept_p99="$(bench_pgbench_p99 "$BENCH_DIR"/acc.*)"
   echo "$accept_rps $accept_p99 $pg_accept_tps $pg_accept_p99 $(bench_calc "$accept_rps / $pg_accept_tps")" >>"$BENCH_DIR/accept-rounds"
 done
-accept_median() { awk -v c="$1" '{ print $c }' "$BENCH_DIR/accept-rounds" | median; }
+accept_median() { awk -v c="$1" '{ print $c }' "$BENCH_DIR/accept-rounds" | bench_median; }
 
 # 2. Drain. Each measurement starts from an empty queue; the workers are up, warm (they drained a first batch) and idle
 # before $drain fresh 1-step runs are queued in one statement, so the time measured is queueing to the last run succeeded.

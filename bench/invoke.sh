@@ -46,7 +46,6 @@ COMMIT;
 UPDATE runs SET status = 'succeeded', output = 'done', finished_at = now(), updated_at = now() WHERE id = :run AND status NOT IN ('succeeded', 'failed', 'cancelled');
 SQL
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : >"$BENCH_DIR/rounds"
 for round in $(seq 1 "$rounds"); do
   # Every replica at once, each with its share of the clients: the rates add up, the p99 is the worst replica's.
@@ -66,11 +65,11 @@ for round in $(seq 1 "$rounds"); do
   rm -f "$BENCH_DIR"/pgb.*
   (cd "$BENCH_DIR" && pgbench -n -M prepared -c "$concurrency" -j 2 -T "$seconds" -D "org=$org" -D "agent=$agent" -f run.sql -l --log-prefix=pgb >"$BENCH_DIR/pgbench.out" 2>&1)
   pg_tps="$(awk '/^tps = / { print $3 }' "$BENCH_DIR/pgbench.out")"
-  pg_p99="$(cat "$BENCH_DIR"/pgb.* | awk '{ print $3 / 1000 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99)] }')"
+  pg_p99="$(bench_pgbench_p99 "$BENCH_DIR"/pgb.*)"
   lower="$(awk -v a="$kestrel_rps" -v b="$pg_tps" 'BEGIN { print (a < b) ? a : b }')"
   echo "$agent_rps $agent_p99 $kestrel_rps $kestrel_p99 $pg_tps $pg_p99 $(bench_calc "$agent_rps / $lower")" >>"$BENCH_DIR/rounds"
 done
-column_median() { awk -v c="$1" '{ print $c }' "$BENCH_DIR/rounds" | median; }
+column_median() { awk -v c="$1" '{ print $c }' "$BENCH_DIR/rounds" | bench_median; }
 
 echo "AgentC2 sync invoke benchmark ($rounds rounds of $seconds s each, $concurrency concurrent, $agents agent replica(s), $(nproc) cores; medians of the rounds)"
 printf '%-48s %10.0f req/s   p99 %7.1f ms\n' "sync invoke, 1 step (agent, auth + rate limit)" "$(column_median 1)" "$(column_median 2)"

@@ -4,6 +4,8 @@
 BENCH_PIDS=""
 bench_now() { date +%s.%N; }
 bench_calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+bench_pgbench_p99() { cat "$@" | awk '{ print $3 / 1000 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99)] }'; } # pgbench -l files -> ms
+bench_median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; } # of the numbers on stdin
 
 bench_free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
