@@ -11,16 +11,16 @@ namespace AgentC2.Agent.Mcp;
 /// idle client to take its place, or it is the one evicted. An organization that calls once cannot push out one that
 /// calls every minute; a newly busy one gets in after a few calls. When every window client is in use (its server
 /// still starting, say), the new key takes the place of the main region's least used idle client only if it is used
-/// more often, or once it has waited <see cref="WindowPatience"/> for a window client to come free. At the organization's own cap the same choice
-/// is made among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least recently used
-/// idle client makes room, whatever its use. The pool's lock guards every call.
+/// more often, or once it has waited <see cref="Patience"/> for a window client to come free. At the organization's
+/// own cap the same choice is made among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/>
+/// the least recently used idle client makes room, whatever its use. The pool's lock guards every call.
 /// </summary>
 internal sealed class McpPoolAdmission(McpPoolOptions options)
 {
     /// <summary>How long a new key waits for a window client to come free before a main client makes room anyway.</summary>
     public static readonly TimeSpan WindowPatience = TimeSpan.FromSeconds(1);
 
-    /// <summary>Accesses the sketch's period spans per client the instance may hold.</summary>
+    /// <summary>The sketch's size per client the instance may hold (it halves its counters after 10 × its size counts).</summary>
     private const int SketchAccessesPerClient = 50;
 
     private readonly CmSketch<McpServerKey> _frequency = new(Math.Max(256, (long)options.MaxClientsPerInstance * SketchAccessesPerClient), EqualityComparer<McpServerKey>.Default);
@@ -33,7 +33,7 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
     /// <summary>Counts a use of <paramref name="key"/> (a hit or a miss).</summary>
     public void Record(McpServerKey key) => _frequency.Increment(key);
 
-    public int Frequency(McpServerKey key) => _frequency.EstimateFrequency(key);
+    private int Frequency(McpServerKey key) => _frequency.EstimateFrequency(key);
 
     /// <summary>
     /// Whether a client of a new key fits, and how: below both caps, or in place of an idle client. Null when it must
