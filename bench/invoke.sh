@@ -20,7 +20,7 @@ bench_require pgbench postgresql-contrib
 dotnet build bench/AgentC2.Bench -c Release -v quiet -nologo >/dev/null
 bench_infra_up
 bench_start_agent
-key="$AGENT_KEY" agent_url="$AGENT_URL" agent_urls=("$AGENT_URL")
+key="$AGENT_KEY" agent_urls=("$AGENT_URL")
 for _ in $(seq 2 "$agents"); do bench_start_agent; agent_urls+=("$AGENT_URL"); done
 
 ceiling_url="http://127.0.0.1:$(bench_free_port)"

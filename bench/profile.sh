@@ -2,7 +2,7 @@
 # Where the time of a run goes, per path, under the load of the matching bench (Production, offline model):
 #   invoke  sync 1-step invocations (hey, 16 concurrent) against the agent;
 #   drain   1-step async runs drained by one worker through the agent's internal step endpoint.
-# Two windows of the same load. The first, untraced: per run, the CPU time of every process taking part (the services,
+# Two windows of the same load. The first, unsampled: per run, the CPU time of every process taking part (the services,
 # PostgreSQL's backends, Redis, the load generator: the budget of the 2 cores), PostgreSQL statements and their
 # execution time (pg_stat_statements), Redis commands. The second, sampled with perf: each service's top methods by
 # CPU samples (the services run with DOTNET_PerfMapEnabled=1, so JIT-compiled methods have names).
