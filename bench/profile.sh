@@ -68,7 +68,7 @@ case "$path" in
   *) echo "usage: bench/profile.sh invoke|drain [seconds] [top-methods]" >&2; exit 2 ;;
 esac
 
-# Window 1, untraced: the budget.
+# Window 1, unsampled: the budget.
 reset_counters
 before="$(completed)"
 declare -A cpu_before
