@@ -96,14 +96,13 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
             return new Admission(candidate, Admitted: false);
         }
 
-        if (mainVictim is null)
+        // Every window client is in use: the new key itself competes with the main region's least used idle client, and
+        // after its patience takes that client's place anyway (the least used one, so a steady client is the last to go).
+        if (scope.Where(e => e.Admitted && e.IsIdle).OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).FirstOrDefault() is not { } leastUsed)
         {
             return null;
         }
 
-        // Every window client is in use: the new key itself competes with the main region's least used idle client, and
-        // after its patience takes that client's place anyway (the least used one, so a steady client is the last to go).
-        var leastUsed = scope.Where(e => e.Admitted && e.IsIdle).OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).First();
         var frequent = Frequency(key) > Frequency(leastUsed.Key);
         return frequent || waited >= Patience ? new Admission(leastUsed, Admitted: frequent) : null;
     }
