@@ -7,18 +7,20 @@ namespace AgentC2.Agent.Mcp;
 /// frequency sketch (a count-min sketch of 4-bit counters that halves them every <c>10 × size</c> counts, so
 /// frequencies follow recent use). A new client enters a small admission window (1 % of the pool, at least one
 /// client). While the pool has room, the window's oldest clients pass to the main region as it fills; at capacity the
-/// window's least recently used idle client must have been used more often than the main region's least recently used
-/// idle client to take its place, or it is the one evicted. An organization that calls once cannot push out one that
-/// calls every minute; a newly busy one gets in after a few calls. When every window client is in use (its server
-/// still starting, say), the new key takes the place of the main region's least used idle client only if it is used
-/// more often, or once it has waited <see cref="Patience"/> for a window client to come free. At the organization's
-/// own cap the same choice is made among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/>
-/// the least recently used idle client makes room, whatever its use. The pool's lock guards every call.
+/// window's least recently used idle client must have been used more often than the main region's least used idle
+/// client (least recently used among equals) to take its place, or it is the one evicted. An organization that calls
+/// once cannot push out one that calls every minute; a newly busy one gets in after a few calls. When every window
+/// client is in use (its server still starting, say), the new key takes the place of the main region's least used
+/// idle client if it is used more often, or once it has waited <see cref="Patience"/> for a window client to come
+/// free; either way it joins the main region, so the window keeps its size, and a key that got in only by waiting is
+/// the least used main client, the first to make room again. At the organization's own cap the same choice is made
+/// among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least recently used idle
+/// client makes room, whatever its use. The pool's lock guards every call.
 /// </summary>
 internal sealed class McpPoolAdmission(McpPoolOptions options)
 {
     /// <summary>How long a new key waits for a window client to come free before a main client makes room anyway.</summary>
-    public static readonly TimeSpan WindowPatience = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan WindowPatience = TimeSpan.FromSeconds(3);
 
     /// <summary>The sketch's size per client the instance may hold (it halves its counters after 10 × its size counts).</summary>
     private const int SketchAccessesPerClient = 50;
@@ -77,11 +79,11 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
         }
 
         var candidate = LeastRecentlyUsedIdle(scope.Where(e => !e.Admitted));
-        var mainVictim = LeastRecentlyUsedIdle(scope.Where(e => e.Admitted));
+        var mainVictim = LeastUsedIdle(scope.Where(e => e.Admitted));
         if (candidate is not null && mainVictim is not null)
         {
-            // The window's oldest idle client against the main region's least recently used one: the more frequently used
-            // one stays (a tie keeps the main client).
+            // The window's oldest idle client against the main region's least used one: the more frequently used one
+            // stays (a tie keeps the main client).
             if (Frequency(candidate.Key) > Frequency(mainVictim.Key))
             {
                 candidate.Admitted = true;
@@ -98,14 +100,18 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
 
         // Every window client is in use: the new key itself competes with the main region's least used idle client, and
         // after its patience takes that client's place anyway (the least used one, so a steady client is the last to go).
-        if (scope.Where(e => e.Admitted && e.IsIdle).OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).FirstOrDefault() is not { } leastUsed)
+        // It joins the main region in the place it took: were it to join the window, the window would grow by one and
+        // the main region shrink by one with every such wait.
+        if (mainVictim is null)
         {
             return null;
         }
 
-        var frequent = Frequency(key) > Frequency(leastUsed.Key);
-        return frequent || waited >= Patience ? new Admission(leastUsed, Admitted: frequent) : null;
+        return Frequency(key) > Frequency(mainVictim.Key) || waited >= Patience ? new Admission(mainVictim, Admitted: true) : null;
     }
+
+    private McpPoolEntry? LeastUsedIdle(IEnumerable<McpPoolEntry> entries) =>
+        entries.Where(e => e.IsIdle).OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).FirstOrDefault();
 
     private static McpPoolEntry? LeastRecentlyUsedIdle(IEnumerable<McpPoolEntry> entries) =>
         entries.Where(e => e.IsIdle).OrderBy(e => e.LastUsed).FirstOrDefault();

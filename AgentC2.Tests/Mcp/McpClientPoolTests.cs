@@ -159,12 +159,53 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         Assert.False(acquiring.IsCompleted);
 
         // Its patience out, it takes the place of the least used main client, not the steady one.
-        _time.Advance(TimeSpan.FromSeconds(1));
+        _time.Advance(McpPoolAdmission.WindowPatience);
         using var lease = await acquiring;
         var held = pool.State().Entries.Select(e => e.OrganizationId).ToHashSet();
         Assert.Contains(steady.OrganizationId, held);
         Assert.DoesNotContain(rare.OrganizationId, held);
         Assert.Contains(newcomer.OrganizationId, held);
+    }
+
+    [Fact]
+    public async Task A_key_that_got_in_by_waiting_is_the_first_to_go_and_the_window_keeps_its_size()
+    {
+        await using var pool = PoolWith(perInstance: 3, perOrganization: 3);
+        var steady = new McpServerKey(Guid.NewGuid(), "samples");
+        var lessSteady = new McpServerKey(Guid.NewGuid(), "samples");
+        async Task UseAsync(McpServerKey key, int times = 1)
+        {
+            for (var i = 0; i < times; i++)
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+                (await pool.AcquireAsync(key, CancellationToken.None)).Dispose();
+            }
+        }
+
+        await UseAsync(steady, 5);
+        await UseAsync(lessSteady, 3);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var windowClient = await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+
+        // The window client is still in use: a one-off key waits its patience, then displaces the less steady client.
+        var waiting = pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        _time.Advance(McpPoolAdmission.WindowPatience);
+        (await waiting).Dispose();
+        windowClient.Dispose();
+        Assert.DoesNotContain(lessSteady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
+
+        // The displaced client comes back through the window and wins its place back from the key that only waited; a
+        // stream of one-off callers then passes through the single window client and leaves both steady ones alone.
+        await UseAsync(lessSteady);
+        for (var i = 0; i < 5; i++)
+        {
+            await UseAsync(new McpServerKey(Guid.NewGuid(), "samples"));
+        }
+
+        var held = pool.State().Entries.Select(e => e.OrganizationId).ToHashSet();
+        Assert.Contains(steady.OrganizationId, held);
+        Assert.Contains(lessSteady.OrganizationId, held);
     }
 
     [Fact]
