@@ -7,8 +7,10 @@
 #      the median of the rounds' ratios.
 #   2. Drain rate of 1-step runs by the real worker (1, then 2 worker processes, each step a call to the agent's
 #      internal endpoint), vs a raw FOR UPDATE SKIP LOCKED claim + complete loop (pgbench) on the same table. The
-#      workers are warm (a first batch drained untimed, as a running fleet is): the rate is the steady state.
-#      Both drain 2 000 queued runs, then [runs-to-drain].
+#      workers are warm (15 000 runs per worker drained untimed first, as a running fleet is): the rate is the steady state.
+#      Both drain 2 000 queued runs, then [runs-to-drain]. Both are timed from a committed full queue: pgbench's rate
+#      leaves out the fill and its connections; the workers' drain is timed inside PostgreSQL, from the commit of the
+#      fill to the moment no run is queued or running (checked every 5 ms, each check in its own transaction).
 # Usage: bench/async.sh [seconds-per-round] [concurrency] [runs-to-drain] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,10 +53,24 @@ accept_median() { awk -v c="$1" '{ print $c }' "$BENCH_DIR/accept-rounds" | benc
 # 2. Drain. Each measurement starts from an empty queue; the workers are up, warm (they drained a first batch) and idle
 # before $drain fresh 1-step runs are queued in one statement, so the time measured is queueing to the last run succeeded.
 empty_queue() { psql -qc "DELETE FROM runs" -c "VACUUM ANALYZE runs" >/dev/null; }
-fill_queue() { # [runs]
-  psql -qc "INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, available_at, created_at, updated_at)
-            SELECT gen_random_uuid(), '$org', '$agent', 'queued', 'async', 'job ' || i || ' #steps=1', 10, now(), clock_timestamp(), now()
-            FROM generate_series(1, ${1:-$drain}) AS i" >/dev/null
+fill_sql() { # runs
+  echo "INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, available_at, created_at, updated_at)
+        SELECT gen_random_uuid(), '$org', '$agent', 'queued', 'async', 'job ' || i || ' #steps=1', 10, now(), clock_timestamp(), now()
+        FROM generate_series(1, $1) AS i"
+}
+fill_queue() { psql -qc "$(fill_sql "$1")" >/dev/null; } # runs
+# Fills the queue and prints the seconds from the fill's commit until no run is queued or running.
+timed_drain() { # runs
+  psql -qAt -v ON_ERROR_STOP=1 <<SQL
+$(fill_sql "$1");
+SELECT extract(epoch FROM clock_timestamp()) AS filled \gset
+DO \$\$ BEGIN
+  WHILE EXISTS (SELECT 1 FROM runs WHERE status = 'queued') OR EXISTS (SELECT 1 FROM runs WHERE status = 'running') LOOP
+    COMMIT; PERFORM pg_sleep(0.005);
+  END LOOP;
+END \$\$;
+SELECT round((extract(epoch FROM clock_timestamp()) - :filled)::numeric, 4);
+SQL
 }
 # Both read only the partial indexes of queued and running runs: the check itself costs the database next to nothing.
 drained() {
@@ -67,7 +83,7 @@ sizes="2000 $drain" # the queue the issue was measured with, and a deep one
 declare -A rate
 
 drain_with_workers() { # workers: sets rate[<workers>-<size>] for each size
-  local n="$1" pids="" start end url size
+  local n="$1" pids="" elapsed url size
   empty_queue
   for i in $(seq 1 "$n"); do
     url="http://127.0.0.1:$(bench_free_port)"
@@ -78,16 +94,15 @@ drain_with_workers() { # workers: sets rate[<workers>-<size>] for each size
     pids="$pids $!"
     bench_wait_until 60 curl -sf "$url/api/health/ready"
   done
-  fill_queue 3000 # warm-up, untimed
+  # Warm-up, untimed: the services' hot paths reach their optimized code only after some thousands of runs (a drain of
+  # 2 000 after a warm-up of 3 000 ran at two thirds of its rate after one of 15 000).
+  fill_queue $(( 15000 * n ))
   until drained; do sleep 0.05; done
   for size in $sizes; do
     empty_queue
-    start="$(bench_now)"
-    fill_queue "$size"
-    until drained; do sleep 0.05; done
-    end="$(bench_now)"
+    elapsed="$(timed_drain "$size")"
     [ "$(psql -qAtc "SELECT count(*) FROM runs WHERE status = 'succeeded'")" -eq "$size" ] || { echo "not every run succeeded" >&2; exit 1; }
-    rate[$n-$size]="$(bench_calc "$size / ($end - $start)")"
+    rate[$n-$size]="$(bench_calc "$size / $elapsed")"
   done
   for pid in $pids; do kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; done
 }

@@ -76,4 +76,5 @@ printf '%-48s %10.0f req/s   p99 %7.1f ms\n' "sync invoke, 1 step (agent, auth +
 printf '%-48s %10.0f req/s   p99 %7.1f ms\n' "  ceiling: bare Kestrel JSON endpoint" "$(column_median 3)" "$(column_median 4)"
 printf '%-48s %10.0f tx/s    p99 %7.1f ms\n' "  ceiling: pgbench, same durable writes" "$(column_median 5)" "$(column_median 6)"
 printf '%-48s %10.2f x (target >= 0.8; rounds: %s)\n' "  ratio to the lower ceiling" "$(column_median 7)" "$(awk '{ printf "%s%.2f", sep, $7; sep = ", " }' "$BENCH_DIR/rounds")"
+echo "  rounds (agent req/s, Kestrel req/s, pgbench tx/s): $(awk '{ printf "%s%.0f/%.0f/%.0f", sep, $1, $3, $5; sep = ", " }' "$BENCH_DIR/rounds")"
 dotnet bench/AgentC2.Bench/bin/Release/net10.0/AgentC2.Bench.dll ratelimit "$BENCH_REDIS" 5000
