@@ -51,7 +51,7 @@ done
 accept_median() { awk -v c="$1" '{ print $c }' "$BENCH_DIR/accept-rounds" | bench_median; }
 
 # 2. Drain. Each measurement starts from an empty queue; the workers are up, warm (they drained a first batch) and idle
-# before $drain fresh 1-step runs are queued in one statement, so the time measured is queueing to the last run succeeded.
+# before the fresh 1-step runs are queued in one statement; the time measured is from its commit to the last run done.
 empty_queue() { psql -qc "DELETE FROM runs" -c "VACUUM ANALYZE runs" >/dev/null; }
 fill_sql() { # runs
   echo "INSERT INTO runs (id, organization_id, agent_id, status, execution_mode, input, max_steps, available_at, created_at, updated_at)
