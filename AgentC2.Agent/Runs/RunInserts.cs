@@ -75,6 +75,11 @@ internal sealed class RunInserts : IAsyncDisposable
     private async Task<IReadOnlyList<RunRecord?>> FinishBatchAsync(IReadOnlyList<FinalStep> steps)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
+
+        // Planned for this batch every time: the statement is prepared, and a generic plan cached while runs was small
+        // updates it through a scan of the whole table until the next ANALYZE (docs/performance.md).
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("SET LOCAL plan_cache_mode = force_custom_plan", transaction: transaction);
         var finished = (await connection.QueryAsync<RunRecord>(
             $"""
             WITH n AS (
@@ -107,7 +112,9 @@ internal sealed class RunInserts : IAsyncDisposable
                 durations = steps.Select(s => s.Step.DurationMs).ToArray(),
                 createdAt = steps.Select(s => s.Step.CreatedAt).ToArray(),
                 outputs = steps.Select(s => s.Output).ToArray(),
-            })).ToDictionary(r => r.Id);
+            },
+            transaction)).ToDictionary(r => r.Id);
+        await transaction.CommitAsync();
         return [.. steps.Select(s => finished.GetValueOrDefault(s.Step.RunId))];
     }
 
