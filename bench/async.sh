@@ -72,13 +72,11 @@ END \$\$;
 SELECT round((extract(epoch FROM clock_timestamp()) - :filled)::numeric, 4);
 SQL
 }
-# Both read only the partial indexes of queued and running runs: the check itself costs the database next to nothing.
-drained() {
-  local bad; bad="$(psql -qAtc "SELECT count(*) FROM runs WHERE status = 'failed'")"
-  [ "$bad" -eq 0 ] || { echo "$bad runs failed while draining" >&2; exit 1; }
-  [ "$(psql -qAtc "SELECT EXISTS (SELECT 1 FROM runs WHERE status = 'queued') OR EXISTS (SELECT 1 FROM runs WHERE status = 'running')")" = f ]
+# timed_drain into $elapsed, and every run it queued succeeded (or the bench stops).
+drain_all() { # runs
+  elapsed="$(timed_drain "$1")"
+  [ "$(psql -qAtc "SELECT count(*) FROM runs WHERE status = 'succeeded'")" -eq "$1" ] || { echo "not every run succeeded" >&2; exit 1; }
 }
-
 sizes="2000 $drain" # the queue the issue was measured with, and a deep one
 declare -A rate
 
@@ -96,12 +94,10 @@ drain_with_workers() { # workers: sets rate[<workers>-<size>] for each size
   done
   # Warm-up, untimed: the services' hot paths reach their optimized code only after some thousands of runs (a drain of
   # 2 000 after a warm-up of 3 000 ran at two thirds of its rate after one of 15 000).
-  fill_queue $(( 15000 * n ))
-  until drained; do sleep 0.05; done
+  drain_all $(( 15000 * n ))
   for size in $sizes; do
     empty_queue
-    elapsed="$(timed_drain "$size")"
-    [ "$(psql -qAtc "SELECT count(*) FROM runs WHERE status = 'succeeded'")" -eq "$size" ] || { echo "not every run succeeded" >&2; exit 1; }
+    drain_all "$size"
     rate[$n-$size]="$(bench_calc "$size / $elapsed")"
   done
   for pid in $pids; do kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; done
