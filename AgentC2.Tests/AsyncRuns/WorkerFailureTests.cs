@@ -161,13 +161,25 @@ public sealed class WorkerFailureTests(AppHostFixture fixture)
         Assert.Contains(scrapes, text => text.Contains("\nagentc2_queue_wait_seconds_bucket{", StringComparison.Ordinal));
 
         // The worker counts a step when the agent's answer reaches it, which may be just after the run's status is
-        // visible through the API: read the counters until they have caught up.
-        await Eventually.MatchAsync(async _ => (await Task.WhenAll(addresses.Select(Metrics.ScrapeAsync))).SelectMany(text => text.Split('\n'))
-                .Where(line => line.StartsWith("agentc2_steps_total{", StringComparison.Ordinal) && line.Contains("result=\"ok\"", StringComparison.Ordinal))
-                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)),
-            okSteps => okSteps >= 2, TimeSpan.FromSeconds(10), "two ok steps counted by the workers");
+        // visible through the API: read the counters until they have caught up. What is seen meanwhile (every worker's
+        // step counters, and the run's attempts and last error) is in the failure message.
+        await using var database = await fixture.OpenDatabaseAsync();
+        await Eventually.MatchAsync(async _ =>
+            {
+                var counters = (await Task.WhenAll(addresses.Select(Metrics.ScrapeAsync)))
+                    .SelectMany(text => text.Split('\n').Where(line => line.StartsWith("agentc2_steps_total{", StringComparison.Ordinal)))
+                    .ToList();
+                var run = await database.QueryAsync("SELECT attempts, steps_completed, coalesce(last_error, '') FROM runs WHERE id = $1",
+                    r => $"attempts {r.GetInt32(0)}, steps {r.GetInt32(1)}, last error '{r.GetString(2)}'", id);
+                return new CountedSteps(
+                    Metrics.Samples(string.Join('\n', counters.Where(line => line.Contains("result=\"ok\"", StringComparison.Ordinal))), "agentc2_steps_total").Sum(),
+                    string.Join(" | ", counters), run.Single());
+            },
+            counted => counted.Ok >= 2, TimeSpan.FromSeconds(10), "two ok steps counted by the workers");
         Assert.Contains(scrapes, text => text.Contains("agentc2_queue_depth{", StringComparison.Ordinal) && text.Contains("status=\"queued\"", StringComparison.Ordinal));
     }
+
+    private sealed record CountedSteps(double Ok, string Counters, string Run);
 
     private async Task<List<string>> ReplicaLogAsync(string resourceId)
     {
