@@ -1,5 +1,6 @@
 using AgentC2.AppHost.Deployment;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 
 namespace AgentC2.AppHost;
 
@@ -40,6 +41,39 @@ internal static class AgentC2ServiceBuilderExtensions
                 .OptionalInDeployments();
         return service.WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint).WithEnvironment("OTEL_EXPORTER_OTLP_HEADERS", headers);
     }
+
+    /// <summary>
+    /// How many replicas of a service run. The deployment artifacts get <paramref name="deployed"/> (at least two, so a
+    /// rolling update or a failed instance never leaves the service empty). Run mode starts <c>AgentC2:Replicas</c> of
+    /// each (1 to 4, default 1): on a developer's machine every replica is a process of its own and the start-up is
+    /// CPU-bound, so one of each starts in about half the time; <c>--AgentC2:Replicas=2</c> runs the deployed topology
+    /// (the test suite does, to exercise takeover and balancing).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAgentC2Replicas(this IResourceBuilder<ProjectResource> service, int deployed) =>
+        service.WithReplicas(ReplicaCount(service.ApplicationBuilder.Configuration, service.ApplicationBuilder.ExecutionContext.IsPublishMode, deployed));
+
+    /// <summary>The replicas of a service: <paramref name="deployed"/> when publishing, else <c>AgentC2:Replicas</c> (default 1).</summary>
+    internal static int ReplicaCount(IConfiguration configuration, bool isPublishMode, int deployed)
+    {
+        if (isPublishMode)
+        {
+            return deployed;
+        }
+
+        var configured = configuration[ReplicasKey];
+        if (configured is null)
+        {
+            return 1;
+        }
+
+        return int.TryParse(configured, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var replicas) && replicas is >= 1 and <= MaxLocalReplicas
+            ? replicas
+            : throw new Infrastructure.InfrastructureException(
+                $"{ReplicasKey} must be a whole number from 1 to {MaxLocalReplicas} (the replicas of each service in run mode), not '{configured}'.");
+    }
+
+    internal const string ReplicasKey = "AgentC2:Replicas";
+    private const int MaxLocalReplicas = 4;
 
     private const string OtlpEndpoint = "otlp-endpoint";
     private const string OtlpHeaders = "otlp-headers";

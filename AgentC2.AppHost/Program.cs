@@ -16,7 +16,7 @@ try
     var agent = builder.AddAgentC2Service<Projects.AgentC2_Agent>(ResourceNames.Agent)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
-        .WithReplicas(2)
+        .WithAgentC2Replicas(deployed: 2)
         .WithExternalHttpEndpoints()
         .WithAgentC2Secrets()
         .WithModelSettings()
@@ -33,7 +33,7 @@ try
         .WithReference(redis).WaitFor(redis)
         .WithReference(agent)
         .WithInternalCredential(agent)
-        .WithReplicas(2)
+        .WithAgentC2Replicas(deployed: 2)
         .WithQueueAutoscaling(minReplicas: 2, maxReplicas: 10, runsPerReplica: 32, cooldown: TimeSpan.FromMinutes(5))
         .WithRunRetention(TimeSpan.FromDays(30))
         .WithResourceLimits(cpus: 1, memory: "1G", instanceSize: "apps-s-1vcpu-1gb");
@@ -44,7 +44,7 @@ try
         .WithReference(redis).WaitFor(redis)
         .WithReference(agent)
         .WithReference(worker)
-        .WithReplicas(2)
+        .WithAgentC2Replicas(deployed: 2)
         .WithExternalHttpEndpoints()
         .WithResourceLimits(cpus: 1, memory: "2G", instanceSize: "apps-s-1vcpu-2gb")
         .WithPublicRoutes(["/"]);

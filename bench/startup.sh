@@ -11,6 +11,7 @@
 #   - with --suite, also the test suite: `dotnet test` of the whole suite (about 25 minutes a run, the containers
 #     tier included); baseline: the unit tests alone (no AppHost).
 # Usage: bench/startup.sh [runs] [--timeline] [--suite]
+# The AppHost starts run mode's one replica of each service; AgentC2__Replicas=2 bench/startup.sh measures two of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"; shift || true

@@ -5,7 +5,7 @@ namespace AgentC2.AppHost.Deployment;
 /// <summary>
 /// What a deployment needs to know about a service that the application model does not say by itself: resource
 /// limits and requests, autoscaling, the public routes it serves, its probes. Replicas come from the model's own
-/// <c>WithReplicas</c>, so run mode and the artifacts agree on them.
+/// <c>WithReplicas</c>, which publish mode sets to the deployed count (<c>WithAgentC2Replicas</c>).
 /// </summary>
 internal sealed class DeploymentAnnotation : IResourceAnnotation
 {

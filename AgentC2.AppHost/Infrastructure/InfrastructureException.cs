@@ -1,7 +1,7 @@
 namespace AgentC2.AppHost.Infrastructure;
 
 /// <summary>
-/// The AppHost cannot provide PostgreSQL or Redis as configured. The message is one sentence an
-/// operator can act on (what is missing and how to install or configure it).
+/// The AppHost cannot start as configured: it cannot provide PostgreSQL or Redis, or a setting is out of range. The
+/// message is one sentence an operator can act on (what is missing or wrong, and how to install or configure it).
 /// </summary>
 public sealed class InfrastructureException(string message) : Exception(message);

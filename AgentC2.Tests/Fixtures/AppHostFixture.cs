@@ -47,7 +47,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AgentC2_AppHost>(
             [
-                "--AgentC2:Infrastructure=local", $"--AgentC2:StateDirectory={_state.FullName}",
+                "--AgentC2:Infrastructure=local", $"--AgentC2:StateDirectory={_state.FullName}", "--AgentC2:Replicas=2",
                 $"--Parameters:demo-api-key={DemoApiKey}", $"--Parameters:operator-api-key={OperatorApiKey}",
             ]);
 
