@@ -15,6 +15,15 @@ public static class DependencyExtensions
     /// <summary>How long opening a connection may take unless the connection string says (<c>Timeout</c>, in seconds).</summary>
     public const int DefaultConnectTimeoutSeconds = 5;
 
+    /// <summary>
+    /// A statement that makes the statements after it in the same command planned for their own parameters at every
+    /// execution, never from a cached generic plan: Npgsql sends a command's statements in one implicit transaction, and
+    /// the setting ends with it (the pooled connection keeps <c>auto</c>). For a prepared statement over a table that
+    /// grows fast, the generic plan PostgreSQL caches while the table is small scans it whole until the next ANALYZE
+    /// (docs/decisions.md, 45). Selects one row to read past.
+    /// </summary>
+    public const string PlanEachExecution = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)";
+
     public static TBuilder AddAgentC2Database<TBuilder>(this TBuilder builder, bool required = false)
         where TBuilder : IHostApplicationBuilder
     {

@@ -76,12 +76,11 @@ internal sealed class RunInserts : IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
 
-        // Planned for this batch every time: the statement is prepared, and a generic plan cached while runs was small
-        // updates it through a scan of the whole table until the next ANALYZE (docs/performance.md).
-        await using var transaction = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("SET LOCAL plan_cache_mode = force_custom_plan", transaction: transaction);
-        var finished = (await connection.QueryAsync<RunRecord>(
+        // Planned for this batch every time, in the same round trip: the statement is prepared, and a generic plan cached
+        // while runs was small updates it through a scan of the whole table until the next ANALYZE (docs/performance.md).
+        await using var results = await connection.QueryMultipleAsync(
             $"""
+            {DependencyExtensions.PlanEachExecution};
             WITH n AS (
                 SELECT * FROM unnest(@runIds::uuid[], @numbers::int[], @tiers::text[], @messages::text[], @inputTokens::int[],
                                      @outputTokens::int[], @durations::float8[], @createdAt::timestamptz[], @outputs::text[])
@@ -112,9 +111,9 @@ internal sealed class RunInserts : IAsyncDisposable
                 durations = steps.Select(s => s.Step.DurationMs).ToArray(),
                 createdAt = steps.Select(s => s.Step.CreatedAt).ToArray(),
                 outputs = steps.Select(s => s.Output).ToArray(),
-            },
-            transaction)).ToDictionary(r => r.Id);
-        await transaction.CommitAsync();
+            });
+        await results.ReadAsync();
+        var finished = (await results.ReadAsync<RunRecord>()).ToDictionary(r => r.Id);
         return [.. steps.Select(s => finished.GetValueOrDefault(s.Step.RunId))];
     }
 

@@ -35,9 +35,11 @@ internal sealed class RunQueue(NpgsqlDataSource dataSource, IOptions<QueueOption
         var queue = options.Value;
         var overrides = queue.Organizations.Where(o => o.Value.MaxRunning is not null).ToList();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One round trip, one implicit transaction: the lock serializes claims, and the statements after it are planned for
+        // their own parameters every time (a generic plan cached while runs was small would scan it whole).
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            """
-            SELECT 1 FROM (SELECT pg_advisory_xact_lock(@lockKey)) AS locked;
+            $"""
+            {DependencyExtensions.PlanEachExecution} FROM (SELECT pg_advisory_xact_lock(@lockKey)) AS locked;
 
             WITH expired AS (
                 SELECT id FROM runs
