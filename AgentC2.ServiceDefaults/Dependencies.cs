@@ -38,13 +38,7 @@ public static class DependencyExtensions
             // unreachable every queued command waits for all the failed opens before it (docs/decisions.md, 7).
             builder.AddNpgsqlDataSource(ResourceNames.Database, settings => settings.DisableHealthChecks = true, dataSource =>
             {
-                dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
-                dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
-
-                // No session state is ever left on a pooled connection (advisory locks are transaction-scoped, LISTEN
-                // holds its own connection for the worker's life), so a returned connection is not reset: the reset was
-                // seven statements ahead of the next command, 8 of the 13 statements a queued run cost (docs/performance.md).
-                dataSource.ConnectionStringBuilder.NoResetOnClose = true;
+                UsePooledStatements(dataSource.ConnectionStringBuilder);
 
                 // A request that needs a connection while the server is away (or behind a proxy that accepts for a
                 // server that is gone) gets its 503 within seconds rather than Npgsql's default 15.
@@ -56,6 +50,20 @@ public static class DependencyExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// How every service uses its pooled connections: statements repeated on a connection are prepared there after three
+    /// uses, and a returned connection is not reset. No session state is ever left on a pooled connection (advisory locks
+    /// are transaction-scoped, LISTEN holds its own connection for the worker's life, <see cref="PlanEachExecution"/>
+    /// ends with its command); the reset was seven statements ahead of the next command, 8 of the 13 statements a queued
+    /// run cost (docs/performance.md).
+    /// </summary>
+    public static void UsePooledStatements(Npgsql.NpgsqlConnectionStringBuilder connection)
+    {
+        connection.MaxAutoPrepare = 64;
+        connection.AutoPrepareMinUsages = 3;
+        connection.NoResetOnClose = true;
     }
 
     public static TBuilder AddAgentC2Redis<TBuilder>(this TBuilder builder)

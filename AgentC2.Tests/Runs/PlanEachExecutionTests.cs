@@ -18,11 +18,9 @@ public sealed class PlanEachExecutionTests(AppHostFixture fixture)
     [Fact]
     public async Task Statements_after_it_never_run_a_cached_generic_plan_and_the_connection_keeps_auto()
     {
-        // As the services connect (statements prepared after 3 uses, connections not reset), on one pooled connection.
-        var settings = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync(AgentC2.ResourceNames.Database))
-        {
-            MaxAutoPrepare = 64, AutoPrepareMinUsages = 3, NoResetOnClose = true, MaxPoolSize = 1,
-        };
+        // As the services connect (statements prepared after a few uses, connections not reset), on one pooled connection.
+        var settings = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync(AgentC2.ResourceNames.Database)) { MaxPoolSize = 1 };
+        DependencyExtensions.UsePooledStatements(settings);
         await using var dataSource = NpgsqlDataSource.Create(settings);
 
         // The same lookup by primary key twice, told apart by its status; only the first comes after the statement.
