@@ -74,12 +74,12 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             }
 
             // Every client that could make room is leased (or only a main client could, and the key's patience for the
-            // admission window is not yet out): wait for a release, within the acquire timeout.
+            // admission window is not yet out): wait for a release, or the key's next deadline, within the acquire timeout.
             var elapsed = _time.GetElapsedTime(started);
             var remaining = _options.AcquireTimeout - elapsed;
-            if (elapsed < _admission.Patience)
+            if (_admission.Deadlines.FirstOrDefault(deadline => deadline > elapsed) is { } next && next > TimeSpan.Zero)
             {
-                remaining = TimeSpan.FromTicks(Math.Min(remaining.Ticks, (_admission.Patience - elapsed).Ticks));
+                remaining = TimeSpan.FromTicks(Math.Min(remaining.Ticks, (next - elapsed).Ticks));
             }
 
             if (remaining <= TimeSpan.Zero || (!await WaitForRoomAsync(released, remaining, cancellationToken) && _time.GetElapsedTime(started) >= _options.AcquireTimeout))

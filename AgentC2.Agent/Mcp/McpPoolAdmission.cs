@@ -13,7 +13,9 @@ namespace AgentC2.Agent.Mcp;
 /// client is in use (its server still starting, say), the new key takes the place of the main region's least used
 /// idle client if it is used more often, or once it has waited <see cref="Patience"/> for a window client to come
 /// free; either way it joins the main region, so the window keeps its size, and a key that got in only by waiting is
-/// the least used main client, the first to make room again. At the organization's own cap the same choice is made
+/// the least used main client, the first to make room again. Out of patience it takes the place of the least used main
+/// client, and waits for that one when it is in use too (another newcomer's server still starting): only after twice
+/// its patience does a more used idle client make room. At the organization's own cap the same choice is made
 /// among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least recently used idle
 /// client makes room, whatever its use. The pool's lock guards every call.
 /// </summary>
@@ -29,8 +31,14 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
 
     private int WindowSize => Math.Max(1, options.MaxClientsPerInstance / 100);
 
-    /// <summary><see cref="WindowPatience"/>, or half the acquire timeout when that is shorter (a caller never times out waiting for it).</summary>
-    public TimeSpan Patience => TimeSpan.FromTicks(Math.Min(WindowPatience.Ticks, options.AcquireTimeout.Ticks / 2));
+    /// <summary>
+    /// <see cref="WindowPatience"/>, or a third of the acquire timeout when that is shorter: a caller never times out waiting
+    /// twice its patience.
+    /// </summary>
+    public TimeSpan Patience => TimeSpan.FromTicks(Math.Min(WindowPatience.Ticks, options.AcquireTimeout.Ticks / 3));
+
+    /// <summary>The times after the start of an acquire at which a waiting key's options change (its patience, then twice it).</summary>
+    public IEnumerable<TimeSpan> Deadlines => [Patience, 2 * Patience];
 
     /// <summary>Counts a use of <paramref name="key"/> (a hit or a miss).</summary>
     public void Record(McpServerKey key) => _frequency.Increment(key);
@@ -107,11 +115,24 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
             return null;
         }
 
-        return Frequency(key) > Frequency(mainVictim.Key) || waited >= Patience ? new Admission(mainVictim, Admitted: true) : null;
+        if (Frequency(key) > Frequency(mainVictim.Key))
+        {
+            return new Admission(mainVictim, Admitted: true);
+        }
+
+        // Out of patience. When a less used main client is in use (typically a newcomer whose server is still starting:
+        // on a loaded instance a start takes seconds and newcomers arrive faster than one window client can take them),
+        // the key waits for it rather than push out a steadier idle one; after twice its patience it takes what is idle.
+        var leastUsed = LeastUsed(scope.Where(e => e.Admitted))!;
+        return waited >= 2 * Patience || (waited >= Patience && Frequency(mainVictim.Key) <= Frequency(leastUsed.Key))
+            ? new Admission(mainVictim, Admitted: true)
+            : null;
     }
 
-    private McpPoolEntry? LeastUsedIdle(IEnumerable<McpPoolEntry> entries) =>
-        entries.Where(e => e.IsIdle).OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).FirstOrDefault();
+    private McpPoolEntry? LeastUsedIdle(IEnumerable<McpPoolEntry> entries) => LeastUsed(entries.Where(e => e.IsIdle));
+
+    private McpPoolEntry? LeastUsed(IEnumerable<McpPoolEntry> entries) =>
+        entries.OrderBy(e => Frequency(e.Key)).ThenBy(e => e.LastUsed).FirstOrDefault();
 
     private static McpPoolEntry? LeastRecentlyUsedIdle(IEnumerable<McpPoolEntry> entries) =>
         entries.Where(e => e.IsIdle).OrderBy(e => e.LastUsed).FirstOrDefault();

@@ -17,7 +17,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     private static readonly Guid OrganizationA = Guid.NewGuid();
     private static readonly Guid OrganizationB = Guid.NewGuid();
 
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-29T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly TimerCountingTimeProvider _time = new(DateTimeOffset.Parse("2026-11-29T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly FakeConnector _connector = new();
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly McpClientPool _pool;
@@ -35,9 +35,9 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         _pool = new McpClientPool(_connector, options, new McpPoolMetrics(_services.GetRequiredService<IMeterFactory>()), _time, NullLogger<McpClientPool>.Instance);
     }
 
-    private McpClientPool PoolWith(int perInstance, int perOrganization) => new(
+    private McpClientPool PoolWith(int perInstance, int perOrganization, int acquireTimeoutSeconds = 5) => new(
         _connector,
-        Options.Create(new McpOptions { Pool = new McpPoolOptions { MaxClientsPerInstance = perInstance, MaxClientsPerOrganization = perOrganization, AcquireTimeout = TimeSpan.FromSeconds(5) } }),
+        Options.Create(new McpOptions { Pool = new McpPoolOptions { MaxClientsPerInstance = perInstance, MaxClientsPerOrganization = perOrganization, AcquireTimeout = TimeSpan.FromSeconds(acquireTimeoutSeconds) } }),
         new McpPoolMetrics(_services.GetRequiredService<IMeterFactory>()), _time, NullLogger<McpClientPool>.Instance);
 
     [Fact]
@@ -209,6 +209,103 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Out_of_patience_a_new_key_waits_for_the_least_used_client_that_is_still_starting_not_a_steadier_idle_one()
+    {
+        await using var pool = PoolWith(perInstance: 3, perOrganization: 3, acquireTimeoutSeconds: 10);
+        var (steady, gotInByWaiting) = await FullPoolWithABusyOneOffAsync(pool);
+
+        // Another one-off key: the window client is in use and the least used main client (the one that got in by
+        // waiting) too. Out of patience, it waits for that one rather than push out the steady client.
+        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
+        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        await SettledAfterAsync(() => _time.Advance(McpPoolAdmission.WindowPatience), acquiring);
+        Assert.False(acquiring.IsCompleted);
+
+        gotInByWaiting.Dispose();
+        using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(10));
+        var held = pool.State().Entries.Select(e => e.OrganizationId).ToHashSet();
+        Assert.Contains(steady.OrganizationId, held);
+        Assert.DoesNotContain(gotInByWaiting.Entry.Key.OrganizationId, held);
+        Assert.Contains(newcomer.OrganizationId, held);
+    }
+
+    [Fact]
+    public async Task After_twice_its_patience_a_new_key_takes_the_place_of_the_least_used_idle_client()
+    {
+        await using var pool = PoolWith(perInstance: 3, perOrganization: 3, acquireTimeoutSeconds: 10);
+        var (steady, gotInByWaiting) = await FullPoolWithABusyOneOffAsync(pool);
+
+        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
+        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        await SettledAfterAsync(() => _time.Advance(McpPoolAdmission.WindowPatience), acquiring);
+        Assert.False(acquiring.IsCompleted);
+        _time.Advance(McpPoolAdmission.WindowPatience);
+
+        using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(steady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
+        gotInByWaiting.Dispose();
+    }
+
+    /// <summary>
+    /// A full pool of three: a steady main client, the window's client in use, and in use too a one-off key that got in by
+    /// waiting out its patience (in place of a less steady client). Returns the steady key and the one-off's lease.
+    /// </summary>
+    private async Task<(McpServerKey Steady, McpLease GotInByWaiting)> FullPoolWithABusyOneOffAsync(McpClientPool pool)
+    {
+        var steady = new McpServerKey(Guid.NewGuid(), "samples");
+        var lessSteady = new McpServerKey(Guid.NewGuid(), "samples");
+        foreach (var (key, times) in new[] { (steady, 5), (lessSteady, 3) })
+        {
+            for (var i = 0; i < times; i++)
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+                (await pool.AcquireAsync(key, CancellationToken.None)).Dispose();
+            }
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _ = await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+        var waiting = pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        _time.Advance(McpPoolAdmission.WindowPatience);
+        var gotInByWaiting = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(lessSteady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
+        return (steady, gotInByWaiting);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="advance"/> (a clock advance that wakes the waiting acquire) and waits until the acquire has
+    /// checked again and set its next timer, or is done.
+    /// </summary>
+    private async Task SettledAfterAsync(Action advance, Task acquiring)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var timers = _time.Timers;
+        advance();
+        while (!acquiring.IsCompleted && _time.Timers == timers)
+        {
+            bound.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>A fake clock that counts the timers set on it: a waiting acquire sets one each time it goes back to waiting.</summary>
+    private sealed class TimerCountingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private int _timers;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    [Fact]
     public async Task An_evicted_server_is_gone_before_its_replacement_starts()
     {
         await using var pool = PoolWith(perInstance: 2, perOrganization: 2);
@@ -294,7 +391,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
 
         using var again = await _pool.AcquireAsync(Key(1), CancellationToken.None);
         Assert.Equal(2, _connector.Starts);
-        Assert.True(_connector.Sessions[0].Disposed);
+        Assert.True(SpinWait.SpinUntil(() => _connector.Sessions[0].Disposed, TimeSpan.FromSeconds(5))); // disposed after it left the pool
     }
 
     [Fact]

@@ -84,7 +84,8 @@ bench_hey_post() { # seconds concurrency url body [header]
 
 # Builds the services (Release) and starts the agent in Production on a free port with API-key auth and Redis rate
 # limiting (limits too high to bite); sets AGENT_URL and AGENT_KEY (a second call starts another replica with the same
-# key). Extra VAR=value arguments go to the agent.
+# key). Extra VAR=value arguments go to the agent, and so do those in BENCH_AGENT_ENV (space-separated: runtime settings
+# to compare, e.g. BENCH_AGENT_ENV=DOTNET_gcServer=0).
 bench_start_agent() {
   dotnet build AgentC2.Agent -c Release -v quiet -nologo >/dev/null
   AGENT_KEY="${AGENT_KEY:-bench-$(date +%s%N)}"
@@ -93,6 +94,6 @@ bench_start_agent() {
     "ConnectionStrings__agentc2=$BENCH_PG_CONNECTION" "ConnectionStrings__redis=$BENCH_REDIS" \
     "AgentC2__Tenancy__DemoApiKey=$AGENT_KEY" AgentC2__Models__Provider=offline \
     AgentC2__RateLimiting__Organization__PermitLimit=10000000 AgentC2__RateLimiting__ApiKey__PermitLimit=10000000 \
-    Logging__LogLevel__Default=Warning "$@"
+    Logging__LogLevel__Default=Warning ${BENCH_AGENT_ENV:-} "$@"
   bench_wait_until 60 curl -sf "$AGENT_URL/api/health/ready"
 }
