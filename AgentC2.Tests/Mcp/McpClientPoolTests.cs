@@ -212,15 +212,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     public async Task Out_of_patience_a_new_key_waits_for_the_least_used_client_that_is_still_starting_not_a_steadier_idle_one()
     {
         await using var pool = PoolWith(perInstance: 3, perOrganization: 3, acquireTimeoutSeconds: 10);
-        var (steady, gotInByWaiting) = await FullPoolWithABusyOneOffAsync(pool);
-
-        // Another one-off key: the window client is in use and the least used main client (the one that got in by
-        // waiting) too. Out of patience, it waits for that one rather than push out the steady client.
-        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
-        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
-        await WaitersAsync(pool, 1);
-        await SettledAfterAsync(() => _time.Advance(McpPoolAdmission.WindowPatience), acquiring);
-        Assert.False(acquiring.IsCompleted);
+        var (steady, gotInByWaiting, newcomer, acquiring) = await NewcomerPastItsPatienceAsync(pool);
 
         gotInByWaiting.Dispose();
         using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(10));
@@ -234,15 +226,9 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     public async Task After_twice_its_patience_a_new_key_takes_the_place_of_the_least_used_idle_client()
     {
         await using var pool = PoolWith(perInstance: 3, perOrganization: 3, acquireTimeoutSeconds: 10);
-        var (steady, gotInByWaiting) = await FullPoolWithABusyOneOffAsync(pool);
+        var (steady, gotInByWaiting, _, acquiring) = await NewcomerPastItsPatienceAsync(pool);
 
-        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
-        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
-        await WaitersAsync(pool, 1);
-        await SettledAfterAsync(() => _time.Advance(McpPoolAdmission.WindowPatience), acquiring);
-        Assert.False(acquiring.IsCompleted);
         _time.Advance(McpPoolAdmission.WindowPatience);
-
         using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.DoesNotContain(steady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
         gotInByWaiting.Dispose();
@@ -250,9 +236,10 @@ public sealed class McpClientPoolTests : IAsyncDisposable
 
     /// <summary>
     /// A full pool of three: a steady main client, the window's client in use, and in use too a one-off key that got in by
-    /// waiting out its patience (in place of a less steady client). Returns the steady key and the one-off's lease.
+    /// waiting out its patience (in place of a less steady client). Then another one-off key, past its patience: the
+    /// least used main client is the busy one-off, so it still waits rather than push out the steady client.
     /// </summary>
-    private async Task<(McpServerKey Steady, McpLease GotInByWaiting)> FullPoolWithABusyOneOffAsync(McpClientPool pool)
+    private async Task<(McpServerKey Steady, McpLease GotInByWaiting, McpServerKey Newcomer, Task<McpLease> Acquiring)> NewcomerPastItsPatienceAsync(McpClientPool pool)
     {
         var steady = new McpServerKey(Guid.NewGuid(), "samples");
         var lessSteady = new McpServerKey(Guid.NewGuid(), "samples");
@@ -272,7 +259,14 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         _time.Advance(McpPoolAdmission.WindowPatience);
         var gotInByWaiting = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.DoesNotContain(lessSteady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
-        return (steady, gotInByWaiting);
+
+        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
+        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        await SettledAfterAsync(() => _time.Advance(McpPoolAdmission.WindowPatience), acquiring);
+        Assert.False(acquiring.IsCompleted);
+        Assert.Contains(steady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
+        return (steady, gotInByWaiting, newcomer, acquiring);
     }
 
     /// <summary>
