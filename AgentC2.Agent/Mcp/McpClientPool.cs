@@ -77,7 +77,8 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             // admission window is not yet out): wait for a release, or the key's next deadline, within the acquire timeout.
             var elapsed = _time.GetElapsedTime(started);
             var remaining = _options.AcquireTimeout - elapsed;
-            if (_admission.Deadlines.FirstOrDefault(deadline => deadline > elapsed) is { } next && next > TimeSpan.Zero)
+            var next = _admission.Deadlines.FirstOrDefault(deadline => deadline > elapsed);
+            if (next > elapsed)
             {
                 remaining = TimeSpan.FromTicks(Math.Min(remaining.Ticks, (next - elapsed).Ticks));
             }
