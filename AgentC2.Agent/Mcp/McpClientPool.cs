@@ -77,8 +77,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
             // admission window is not yet out): wait for a release, or the key's next deadline, within the acquire timeout.
             var elapsed = _time.GetElapsedTime(started);
             var remaining = _options.AcquireTimeout - elapsed;
-            var next = _admission.Deadlines.FirstOrDefault(deadline => deadline > elapsed);
-            if (next > elapsed)
+            if (_admission.NextDeadline(elapsed) is { } next)
             {
                 remaining = TimeSpan.FromTicks(Math.Min(remaining.Ticks, (next - elapsed).Ticks));
             }

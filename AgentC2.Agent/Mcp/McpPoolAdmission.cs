@@ -37,8 +37,11 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
     /// </summary>
     public TimeSpan Patience => TimeSpan.FromTicks(Math.Min(WindowPatience.Ticks, options.AcquireTimeout.Ticks / 3));
 
-    /// <summary>The times after the start of an acquire at which a waiting key's options change (its patience, then twice it).</summary>
-    public IEnumerable<TimeSpan> Deadlines => [Patience, 2 * Patience];
+    /// <summary>
+    /// The next time after the start of an acquire, past <paramref name="waited"/>, at which a waiting key's options change
+    /// (its patience, then twice it); null once both have passed.
+    /// </summary>
+    public TimeSpan? NextDeadline(TimeSpan waited) => waited < Patience ? Patience : waited < 2 * Patience ? 2 * Patience : null;
 
     /// <summary>Counts a use of <paramref name="key"/> (a hit or a miss).</summary>
     public void Record(McpServerKey key) => _frequency.Increment(key);
