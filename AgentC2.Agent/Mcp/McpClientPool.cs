@@ -157,6 +157,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
 
         existing.Leases++;
         existing.LastUsed = _time.GetTimestamp();
+        existing.Provisional = false;
         _metrics.Hit();
         return existing;
     }
@@ -172,7 +173,7 @@ internal sealed partial class McpClientPool : IAsyncDisposable
         }
 
         victim = admission.Victim;
-        var entry = new McpPoolEntry(key, _time.GetTimestamp()) { Admitted = admission.Admitted };
+        var entry = new McpPoolEntry(key, _time.GetTimestamp()) { Admitted = admission.Admitted, Provisional = admission.Provisional };
         // With a victim, the new server starts once the evicted one's process has ended: never more processes than clients allowed.
         Task? victimGone = null;
         if (victim is not null)

@@ -15,8 +15,10 @@ namespace AgentC2.Agent.Mcp;
 /// free; either way it joins the main region, so the window keeps its size, and a key that got in only by waiting is
 /// the least used main client, the first to make room again. Out of patience it takes the place of the least used main
 /// client, and waits for that one when it is in use too (another newcomer's server still starting): only after twice
-/// its patience does a more used idle client make room. At the organization's own cap the same choice is made
-/// among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least recently used idle
+/// its patience does a more used idle client make room. Such a client is provisional until it is used again: the next new
+/// key that finds the window busy takes an idle provisional client's place at once, without waiting out its patience
+/// (a one-off organization's client is worth no more than the newcomer's). At the organization's own cap the same
+/// choice is made among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least recently used idle
 /// client makes room, whatever its use. The pool's lock guards every call.
 /// </summary>
 internal sealed class McpPoolAdmission(McpPoolOptions options)
@@ -123,12 +125,19 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
             return new Admission(mainVictim, Admitted: true);
         }
 
+        // A main client that got in only by waiting and has not been used since holds a newcomer's place, not a steady
+        // one's: the next newcomer takes it at once (as provisional as it was) instead of waiting out its patience for it.
+        if (LeastRecentlyUsedIdle(scope.Where(e => e.Provisional)) is { } provisional)
+        {
+            return new Admission(provisional, Admitted: true, Provisional: true);
+        }
+
         // Out of patience. When a less used main client is in use (typically a newcomer whose server is still starting:
         // on a loaded instance a start takes seconds and newcomers arrive faster than one window client can take them),
         // the key waits for it rather than push out a steadier idle one; after twice its patience it takes what is idle.
         var leastUsed = LeastUsed(scope.Where(e => e.Admitted))!;
         return waited >= 2 * Patience || (waited >= Patience && Frequency(mainVictim.Key) <= Frequency(leastUsed.Key))
-            ? new Admission(mainVictim, Admitted: true)
+            ? new Admission(mainVictim, Admitted: true, Provisional: true)
             : null;
     }
 
@@ -141,5 +150,8 @@ internal sealed class McpPoolAdmission(McpPoolOptions options)
         entries.Where(e => e.IsIdle).OrderBy(e => e.LastUsed).FirstOrDefault();
 }
 
-/// <summary>Room for a new client: in place of <paramref name="Victim"/> (if any), straight into the main region or into the window.</summary>
-internal sealed record Admission(McpPoolEntry? Victim, bool Admitted);
+/// <summary>
+/// Room for a new client: in place of <paramref name="Victim"/> (if any), straight into the main region or into the window;
+/// <paramref name="Provisional"/> when it got into the main region only by waiting (the first place a newcomer takes).
+/// </summary>
+internal sealed record Admission(McpPoolEntry? Victim, bool Admitted, bool Provisional = false);

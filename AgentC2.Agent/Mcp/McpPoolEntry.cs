@@ -16,6 +16,9 @@ internal sealed class McpPoolEntry(McpServerKey key, long created)
     /// <summary>Past the pool's admission window: a main client (<see cref="McpPoolAdmission"/>).</summary>
     public bool Admitted { get; set; }
 
+    /// <summary>In the main region only by waiting out its patience, and not used since: the first place a newcomer takes.</summary>
+    public bool Provisional { get; set; }
+
     /// <summary>Out of the pool: disposed once its last lease is released.</summary>
     public bool Removed { get; set; }
 

@@ -209,6 +209,48 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_new_key_takes_the_place_of_an_idle_key_that_got_in_by_waiting_without_waiting_itself()
+    {
+        await using var pool = PoolWith(perInstance: 3, perOrganization: 3, acquireTimeoutSeconds: 10);
+        var steady = new McpServerKey(Guid.NewGuid(), "samples");
+        var lessSteady = new McpServerKey(Guid.NewGuid(), "samples");
+        foreach (var (key, times) in new[] { (steady, 5), (lessSteady, 3) })
+        {
+            for (var i = 0; i < times; i++)
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+                (await pool.AcquireAsync(key, CancellationToken.None)).Dispose();
+            }
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        using var windowClient = await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+        var waiting = pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        _time.Advance(McpPoolAdmission.WindowPatience);
+        var gotInByWaiting = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        gotInByWaiting.Dispose();
+
+        // The window client is still in use, and the one-off key that only waited is idle: the next one-off key takes its
+        // place at once (the clock does not move), and the steady client stays.
+        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
+        using var lease = await pool.AcquireAsync(newcomer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var held = pool.State().Entries.Select(e => e.OrganizationId).ToHashSet();
+        Assert.Contains(steady.OrganizationId, held);
+        Assert.DoesNotContain(gotInByWaiting.Entry.Key.OrganizationId, held);
+        Assert.Contains(newcomer.OrganizationId, held);
+
+        // Used again, a key that got in by waiting is no longer a newcomer's place: the next one-off key waits its patience.
+        (await pool.AcquireAsync(newcomer, CancellationToken.None)).Dispose();
+        lease.Dispose();
+        var another = pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        Assert.False(another.IsCompleted);
+        _time.Advance(McpPoolAdmission.WindowPatience);
+        (await another.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+    }
+
+    [Fact]
     public async Task Out_of_patience_a_new_key_waits_for_the_least_used_client_that_is_still_starting_not_a_steadier_idle_one()
     {
         await using var pool = PoolWith(perInstance: 3, perOrganization: 3, acquireTimeoutSeconds: 10);
