@@ -212,23 +212,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     public async Task A_new_key_takes_the_place_of_an_idle_key_that_got_in_by_waiting_without_waiting_itself()
     {
         await using var pool = PoolWith(perInstance: 3, perOrganization: 3, acquireTimeoutSeconds: 10);
-        var steady = new McpServerKey(Guid.NewGuid(), "samples");
-        var lessSteady = new McpServerKey(Guid.NewGuid(), "samples");
-        foreach (var (key, times) in new[] { (steady, 5), (lessSteady, 3) })
-        {
-            for (var i = 0; i < times; i++)
-            {
-                _time.Advance(TimeSpan.FromSeconds(1));
-                (await pool.AcquireAsync(key, CancellationToken.None)).Dispose();
-            }
-        }
-
-        _time.Advance(TimeSpan.FromSeconds(1));
-        using var windowClient = await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
-        var waiting = pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
-        await WaitersAsync(pool, 1);
-        _time.Advance(McpPoolAdmission.WindowPatience);
-        var gotInByWaiting = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        var (steady, windowClient, gotInByWaiting) = await OneOffInByWaitingAsync(pool);
         gotInByWaiting.Dispose();
 
         // The window client is still in use, and the one-off key that only waited is idle: the next one-off key takes its
@@ -248,6 +232,7 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         Assert.False(another.IsCompleted);
         _time.Advance(McpPoolAdmission.WindowPatience);
         (await another.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+        windowClient.Dispose();
     }
 
     [Fact]
@@ -283,6 +268,22 @@ public sealed class McpClientPoolTests : IAsyncDisposable
     /// </summary>
     private async Task<(McpServerKey Steady, McpLease GotInByWaiting, McpServerKey Newcomer, Task<McpLease> Acquiring)> NewcomerPastItsPatienceAsync(McpClientPool pool)
     {
+        var (steady, _, gotInByWaiting) = await OneOffInByWaitingAsync(pool);
+        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
+        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
+        await WaitersAsync(pool, 1);
+        await SettledAfterAsync(() => _time.Advance(McpPoolAdmission.WindowPatience), acquiring);
+        Assert.False(acquiring.IsCompleted);
+        Assert.Contains(steady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
+        return (steady, gotInByWaiting, newcomer, acquiring);
+    }
+
+    /// <summary>
+    /// A full pool of three: a steady main client, the window's client (returned in use), and a one-off key (returned in
+    /// use) that got in by waiting out its patience while the window client was in use, in place of a less steady client.
+    /// </summary>
+    private async Task<(McpServerKey Steady, McpLease WindowClient, McpLease GotInByWaiting)> OneOffInByWaitingAsync(McpClientPool pool)
+    {
         var steady = new McpServerKey(Guid.NewGuid(), "samples");
         var lessSteady = new McpServerKey(Guid.NewGuid(), "samples");
         foreach (var (key, times) in new[] { (steady, 5), (lessSteady, 3) })
@@ -295,20 +296,13 @@ public sealed class McpClientPoolTests : IAsyncDisposable
         }
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        _ = await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
+        var windowClient = await pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
         var waiting = pool.AcquireAsync(new McpServerKey(Guid.NewGuid(), "samples"), CancellationToken.None);
         await WaitersAsync(pool, 1);
         _time.Advance(McpPoolAdmission.WindowPatience);
         var gotInByWaiting = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.DoesNotContain(lessSteady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
-
-        var newcomer = new McpServerKey(Guid.NewGuid(), "samples");
-        var acquiring = pool.AcquireAsync(newcomer, CancellationToken.None);
-        await WaitersAsync(pool, 1);
-        await SettledAfterAsync(() => _time.Advance(McpPoolAdmission.WindowPatience), acquiring);
-        Assert.False(acquiring.IsCompleted);
-        Assert.Contains(steady.OrganizationId, pool.State().Entries.Select(e => e.OrganizationId));
-        return (steady, gotInByWaiting, newcomer, acquiring);
+        return (steady, windowClient, gotInByWaiting);
     }
 
     /// <summary>
