@@ -15,11 +15,11 @@ namespace AgentC2.Agent.Mcp;
 /// free; either way it joins the main region, so the window keeps its size, and a key that got in only by waiting is
 /// the least used main client, the first to make room again. Out of patience it takes the place of the least used main
 /// client, and waits for that one when it is in use too (another newcomer's server still starting): only after twice
-/// its patience does a more used idle client make room. Such a client is provisional until it is used again: the next new
-/// key that finds the window busy takes an idle provisional client's place at once, without waiting out its patience
-/// (a one-off organization's client is worth no more than the newcomer's). At the organization's own cap the same
-/// choice is made among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least recently used idle
-/// client makes room, whatever its use. The pool's lock guards every call.
+/// its patience does a more used idle client make room. Such a client is provisional until it is used again: the next
+/// new key that finds the window busy takes an idle provisional client's place at once, without waiting out its
+/// patience (a one-off organization's client is worth no more than the newcomer's). At the organization's own cap the
+/// same choice is made among that organization's clients. With <see cref="McpAdmissionPolicy.Recency"/> the least
+/// recently used idle client makes room, whatever its use. The pool's lock guards every call.
 /// </summary>
 internal sealed class McpPoolAdmission(McpPoolOptions options)
 {
