@@ -7,6 +7,7 @@
 # execution time (pg_stat_statements), Redis commands. The second, sampled with perf: each service's top methods by
 # CPU samples (the services run with DOTNET_PerfMapEnabled=1, so JIT-compiled methods have names).
 # PROFILE_KEEP=dir keeps the perf data (perf report -i …).
+# More PostgreSQL settings for the bench's server (auto_explain, for one) in BENCH_PG_OPTIONS, as for the other benches.
 # Usage: bench/profile.sh invoke|drain [seconds] [top-methods]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ bench_require pgbench postgresql-contrib
 bench_require perf linux-perf
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 dotnet build AgentC2.Worker -c Release -v quiet -nologo >/dev/null
-BENCH_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" bench_infra_up
+BENCH_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all ${BENCH_PG_OPTIONS:-}" bench_infra_up
 internal_key="internal-$(date +%s%N)"
 bench_start_agent "AgentC2__Internal__ApiKey=$internal_key"
 agent_pid="${BENCH_PIDS##* }"
