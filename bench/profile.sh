@@ -101,12 +101,13 @@ echo
 echo "PostgreSQL, per run (pg_stat_statements; the bench's own queries excluded):"
 psql -qAt -F $'\t' -c "
   SELECT round(calls::numeric / $runs, 3), round(total_exec_time::numeric * 1000 / $runs, 1), rows / greatest(calls, 1),
-         left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+         round(wal_records::numeric / $runs, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 100)
   FROM pg_stat_statements
   WHERE query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE 'SELECT count(*) FROM runs%'
     AND calls::numeric / $runs >= 0.001
   ORDER BY total_exec_time DESC LIMIT 15" |
-  awk -F '\t' 'BEGIN { printf "  %8s %10s %6s  %s\n", "calls", "exec µs", "rows", "statement" } { printf "  %8s %10s %6s  %s\n", $1, $2, $3, $4 }'
+  awk -F '\t' 'BEGIN { printf "  %8s %10s %6s %6s  %s\n", "calls", "exec µs", "rows", "WAL", "statement (calls, execution and WAL records per run; rows per call)" }
+                 { printf "  %8s %10s %6s %6s  %s\n", $1, $2, $3, $4, $5 }'
 psql -qAt -c "SELECT 'statements per run ' || round(sum(calls)::numeric / $runs, 2) || ', execution ' || round(sum(total_exec_time)::numeric * 1000 / $runs, 1) || ' µs per run'
               FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE 'SELECT count(*) FROM runs%'" | sed 's/^/  /'
 echo
