@@ -69,11 +69,11 @@ internal static class McpPoolBench
             }
         }
 
-        var plainUs = Median(plainRounds);
-        var pooledUs = Median(pooledRounds);
-        var coldUs = Median(cold) * 1000;
-        Console.WriteLine($"tool call, plain open client      {plainUs,10:F1} µs   (rounds after {warmUpRounds} unmeasured: {string.Join(", ", plainRounds.Select(r => r.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
-        Console.WriteLine($"tool call, through the pool       {pooledUs,10:F1} µs   (rounds after {warmUpRounds} unmeasured: {string.Join(", ", pooledRounds.Select(r => r.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
+        var plainUs = Rounds.Median(plainRounds);
+        var pooledUs = Rounds.Median(pooledRounds);
+        var coldUs = Rounds.Median(cold) * 1000;
+        Console.WriteLine($"tool call, plain open client      {plainUs,10:F1} µs   (rounds after {warmUpRounds} unmeasured: {Rounds.List(plainRounds)})");
+        Console.WriteLine($"tool call, through the pool       {pooledUs,10:F1} µs   (rounds after {warmUpRounds} unmeasured: {Rounds.List(pooledRounds)})");
         Console.WriteLine($"cold start + call (spawn, init)   {coldUs,10:F0} µs   (median of {cold.Count})");
         Console.WriteLine($"  pooled / plain                  {pooledUs / plainUs,10:F2} x (target <= 1.5)");
         Console.WriteLine($"  cold / pooled                   {coldUs / pooledUs,10:F0} x");
@@ -226,8 +226,6 @@ internal static class McpPoolBench
         var (transport, group) = McpConnector.StdioTransport(name, entry, environment, Path.GetTempPath(), NullLoggerFactory.Instance);
         return McpConnector.StartAsync(transport, NullLoggerFactory.Instance, cancellationToken, group);
     }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     /// <summary>Every key is the catalog's sample server (the bench has no database to look registrations up in).</summary>
     private sealed class CatalogConnector(McpCatalogEntry entry) : IMcpConnector

@@ -46,10 +46,10 @@ internal static class RateLimitCost
             }));
         }
 
-        var evalMedian = eval.Order().ElementAt(1);
-        var decisionMedian = decision.Order().ElementAt(1);
-        Console.WriteLine($"rate-limit decision (2 windows)   {decisionMedian:F1} µs   (rounds: {string.Join(", ", decision.Select(d => d.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
-        Console.WriteLine($"  baseline: one Redis EVAL        {evalMedian:F1} µs   (rounds: {string.Join(", ", eval.Select(d => d.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
+        var evalMedian = Rounds.Median(eval);
+        var decisionMedian = Rounds.Median(decision);
+        Console.WriteLine($"rate-limit decision (2 windows)   {decisionMedian:F1} µs   (rounds: {Rounds.List(decision)})");
+        Console.WriteLine($"  baseline: one Redis EVAL        {evalMedian:F1} µs   (rounds: {Rounds.List(eval)})");
         Console.WriteLine($"  ratio (medians)                 {decisionMedian / evalMedian:F2} x");
         return 0;
     }
